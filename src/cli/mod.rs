@@ -1,0 +1,80 @@
+//! Argument parsing and dispatch.
+
+mod render;
+mod schema;
+mod style;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub use style::ColorChoice;
+
+/// How `dgen` exits: 0 when all is well, 1 when it found something (drift), 2 on an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing to report.
+    Success,
+    /// Findings: drift, or files that differ.
+    Findings,
+    /// An error: a bad manifest, an unreadable file, a refused write.
+    Error,
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        std::process::ExitCode::from(match status {
+            ExitStatus::Success => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::Error => 2,
+        })
+    }
+}
+
+const AFTER_HELP: &str = "\
+Examples:
+  dgen render                      write Dockerfile, .dockerignore and compose.yaml next to ./dgen.toml
+  dgen render -m services/api/dgen.toml --stdout --only dockerfile
+  dgen schema > dgen.schema.json   JSON Schema for editor completion
+
+Exit status: 0 ok, 1 findings (drift), 2 error (bad manifest, I/O).";
+
+/// Generate best-practice Dockerfile, .dockerignore and compose.yaml from dgen.toml, and keep
+/// them from drifting.
+#[derive(Debug, Parser)]
+#[command(name = "dgen", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    /// When to colour output: auto (a terminal, and NO_COLOR unset), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Render the files a manifest describes.
+    #[command(after_help = render::AFTER_HELP)]
+    Render(render::Args),
+    /// Print the manifest's JSON Schema (for editors: taplo, Even Better TOML).
+    #[command(after_help = schema::AFTER_HELP)]
+    Schema(schema::Args),
+}
+
+/// The manifest option shared by commands.
+#[derive(Debug, clap::Args)]
+pub struct ManifestArg {
+    /// The manifest to read.
+    #[arg(short, long, value_name = "PATH", default_value = "dgen.toml")]
+    manifest: PathBuf,
+}
+
+/// Parses the command line and runs the command.
+pub fn run() -> ExitStatus {
+    let cli = Cli::parse();
+    let color = cli.color;
+    match cli.command {
+        Command::Render(args) => render::run(args, color),
+        Command::Schema(args) => schema::run(args),
+    }
+}

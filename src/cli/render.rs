@@ -1,0 +1,129 @@
+//! `dgen render`: write the generated files.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use dgen::output;
+use dgen::project::Project;
+use dgen::render::FileKind;
+
+use super::{ColorChoice, ExitStatus, ManifestArg};
+
+pub const AFTER_HELP: &str = "\
+Examples:
+  dgen render                                  next to ./dgen.toml
+  dgen render -m services/api/dgen.toml        next to that manifest
+  dgen render --out build/docker               into a directory inside the project
+  dgen render --stdout --only dockerfile       print the Dockerfile, write nothing";
+
+/// Which output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Only {
+    /// The Dockerfile.
+    Dockerfile,
+    /// The .dockerignore.
+    Dockerignore,
+    /// The compose.yaml.
+    Compose,
+}
+
+impl Only {
+    fn kind(self) -> FileKind {
+        match self {
+            Only::Dockerfile => FileKind::Dockerfile,
+            Only::Dockerignore => FileKind::DockerIgnore,
+            Only::Compose => FileKind::Compose,
+        }
+    }
+}
+
+/// Arguments of `dgen render`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    manifest: ManifestArg,
+    /// Write into this directory (inside the project) instead of next to the manifest.
+    #[arg(short, long, value_name = "DIR", conflicts_with = "stdout")]
+    out: Option<PathBuf>,
+    /// Print the files instead of writing them.
+    #[arg(long)]
+    stdout: bool,
+    /// Only these files (repeat, or separate with commas).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Only>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
+    let err_color = color.stderr();
+    let project = match Project::load(&args.manifest.manifest) {
+        Ok(project) => project,
+        Err(error) => {
+            eprint!("{}", error.render(err_color));
+            return ExitStatus::Error;
+        }
+    };
+    if !project.loaded.warnings.is_empty() && !args.quiet {
+        eprint!("{}", project.render_warnings(err_color));
+    }
+    let files = match project.render() {
+        Ok(files) => files,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitStatus::Error;
+        }
+    };
+    let wanted: Vec<FileKind> = args.only.iter().map(|o| o.kind()).collect();
+    let files: Vec<_> = files
+        .into_iter()
+        .filter(|f| wanted.is_empty() || wanted.contains(&f.kind))
+        .collect();
+    if args.stdout {
+        let mut stdout = std::io::stdout().lock();
+        let many = files.len() > 1;
+        for file in &files {
+            if many {
+                let _ = writeln!(stdout, "# ==> {} <==", file.path);
+            }
+            let _ = stdout.write_all(file.contents.as_bytes());
+        }
+        return ExitStatus::Success;
+    }
+    let out_dir = match &args.out {
+        Some(out) => {
+            if let Err(error) = std::fs::create_dir_all(out) {
+                eprintln!("error: cannot create {}: {error}", out.display());
+                return ExitStatus::Error;
+            }
+            out.clone()
+        }
+        None => project.dir.clone(),
+    };
+    // Check every target before writing any, so a refusal writes nothing.
+    let mut targets = Vec::new();
+    for file in &files {
+        match output::checked_target(&project.dir, &out_dir, &file.path) {
+            Ok(target) => targets.push(target),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitStatus::Error;
+            }
+        }
+    }
+    for (file, target) in files.iter().zip(&targets) {
+        let unchanged = std::fs::read(target).is_ok_and(|old| old == file.contents.as_bytes());
+        if unchanged {
+            continue;
+        }
+        if let Err(error) = output::write_atomic(target, file.contents.as_bytes()) {
+            eprintln!("error: {error}");
+            return ExitStatus::Error;
+        }
+        if !args.quiet {
+            eprintln!("wrote {}", out_dir.join(&file.path).display());
+        }
+    }
+    ExitStatus::Success
+}

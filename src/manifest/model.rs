@@ -1,0 +1,350 @@
+//! The typed manifest: every field of `dgen.toml`.
+//!
+//! Doc comments on these types become the descriptions in `schemas/dgen.schema.json`, which
+//! editors show on hover, so they are written for the people who edit manifests.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A dgen manifest (`dgen.toml`): what an app needs in its container image, from which dgen
+/// generates a best-practice `Dockerfile`, `.dockerignore` and `compose.yaml`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "dgen manifest")]
+pub struct Manifest {
+    /// The app's name: the compose service and the image name. Lower-case letters, digits,
+    /// `.`, `_` and `-`, starting with a letter or digit.
+    pub name: String,
+    /// The stack that builds and runs the app; its settings live in the table of the same name.
+    pub stack: StackName,
+    /// What runs in the container: command, ports, sources, environment.
+    #[serde(default)]
+    pub app: App,
+    /// Settings of the Python stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<Python>,
+    /// The container's HEALTHCHECK (P18), also used by compose.
+    #[serde(default)]
+    pub healthcheck: Healthcheck,
+    /// The non-root user the app runs as (P15, P16).
+    #[serde(default)]
+    pub user: User,
+    /// The base image and image metadata (P03, P05).
+    #[serde(default)]
+    pub image: Image,
+    /// Extra `.dockerignore` patterns (P04).
+    #[serde(default)]
+    pub dockerignore: DockerIgnore,
+    /// The generated `compose.yaml`: hardening, limits and backing services.
+    #[serde(default)]
+    pub compose: Compose,
+}
+
+/// The stacks dgen knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StackName {
+    /// Python: pip, uv or poetry; a virtual environment built in a builder stage.
+    Python,
+}
+
+impl StackName {
+    /// The name as written in a manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StackName::Python => "python",
+        }
+    }
+}
+
+/// What runs in the container.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct App {
+    /// The command the container runs, in exec form (a list: program and arguments), e.g.
+    /// `["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]`. Becomes `CMD` (exec form: signals
+    /// reach the app, no shell in between).
+    pub command: Vec<String>,
+    /// The TCP ports the app listens on (1–65535; 22 is refused). Empty for a worker. Each
+    /// becomes an `EXPOSE` and a compose port (P06).
+    pub ports: Vec<u32>,
+    /// The paths copied into the image, relative to the manifest's directory: only what the app
+    /// needs, never the whole directory (P12). Each is copied to the same relative path under
+    /// `workdir`, owned by root (P17).
+    pub sources: Vec<String>,
+    /// Non-secret environment variables set in the image (`ENV`) and in compose. Keys that look
+    /// like secrets (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY, …) are refused: pass secrets
+    /// at run time through the compose `env_file` or compose secrets (P14).
+    pub env: BTreeMap<String, String>,
+    /// The absolute working directory of the app in the image.
+    pub workdir: String,
+    /// Debian packages the app needs at run time (for example `libpq5`), as name = version
+    /// pattern, e.g. `{ libpq5 = "15.*" }`. Installed with `--no-install-recommends`, lists
+    /// removed (P13).
+    pub system_packages: BTreeMap<String, String>,
+    /// Debian packages needed only to build dependencies (for example `gcc`, `libpq-dev`), as
+    /// name = version pattern. Installed in the builder stage only; they never reach the final
+    /// image.
+    pub build_packages: BTreeMap<String, String>,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App {
+            command: Vec::new(),
+            ports: Vec::new(),
+            sources: Vec::new(),
+            env: BTreeMap::new(),
+            workdir: "/app".to_owned(),
+            system_packages: BTreeMap::new(),
+            build_packages: BTreeMap::new(),
+        }
+    }
+}
+
+/// Settings of the Python stack.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Python {
+    /// The Python version (`major.minor`); selects the official `python:<version>-slim` base.
+    pub version: String,
+    /// How dependencies are installed, always from the lock file and without dev dependencies.
+    pub package_manager: PythonPackageManager,
+    /// The requirements file installed with pip (package_manager = "pip").
+    pub requirements: String,
+    /// The uv version installed in the builder stage (package_manager = "uv").
+    pub uv_version: String,
+    /// The poetry version installed in the builder stage (package_manager = "poetry").
+    pub poetry_version: String,
+    /// Compile bytecode at build time for a faster start. Off by default: the image then sets
+    /// `PYTHONDONTWRITEBYTECODE=1` and holds no bytecode (P07).
+    pub compile_bytecode: bool,
+}
+
+impl Default for Python {
+    fn default() -> Self {
+        Python {
+            version: "3.12".to_owned(),
+            package_manager: PythonPackageManager::Pip,
+            requirements: "requirements.txt".to_owned(),
+            uv_version: "0.13.9".to_owned(),
+            poetry_version: "2.5.1".to_owned(),
+            compile_bytecode: false,
+        }
+    }
+}
+
+/// A Python package manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PythonPackageManager {
+    /// `pip install -r requirements.txt` (pin exact versions in the file).
+    Pip,
+    /// `uv sync --frozen --no-dev` from `pyproject.toml` and `uv.lock`.
+    Uv,
+    /// `poetry install --only main` from `pyproject.toml` and `poetry.lock`.
+    Poetry,
+}
+
+/// The container's health check.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Healthcheck {
+    /// Set to false to leave out the health check (Kubernetes, for one, ignores it and uses
+    /// probes). On by default (P18).
+    pub enabled: bool,
+    /// An HTTP path probed with a GET on `port`, using the runtime's own tools (slim images have
+    /// no curl), e.g. `/healthz`. Without `path` and `command` the check is a TCP connect to
+    /// `port`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The port probed; defaults to the first of `app.ports`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u32>,
+    /// A command (exec form) that exits 0 when the app is healthy, instead of a probe. Needed
+    /// for a worker with no ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    /// Time between checks, e.g. `30s`, `1m30s`.
+    pub interval: String,
+    /// Time one check may take.
+    pub timeout: String,
+    /// Grace period after start during which failures do not count.
+    pub start_period: String,
+    /// Consecutive failures before the container is unhealthy.
+    pub retries: u32,
+}
+
+impl Default for Healthcheck {
+    fn default() -> Self {
+        Healthcheck {
+            enabled: true,
+            path: None,
+            port: None,
+            command: None,
+            interval: "30s".to_owned(),
+            timeout: "5s".to_owned(),
+            start_period: "10s".to_owned(),
+            retries: 3,
+        }
+    }
+}
+
+/// The runtime user.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct User {
+    /// The name of the non-root system user the app runs as (P15).
+    pub name: String,
+    /// A fixed numeric UID. Leave it out to let the system pick one (P16); set it when
+    /// Kubernetes `runAsNonRoot` must verify the user, which needs a numeric `USER`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+}
+
+impl Default for User {
+    fn default() -> Self {
+        User {
+            name: "app".to_owned(),
+            uid: None,
+        }
+    }
+}
+
+/// The base image and image metadata.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Image {
+    /// Overrides the stack's slim official base image, e.g. `python:3.12-slim-bookworm`. Must
+    /// carry a tag other than `latest`, unless `digest` pins it (P05).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    /// Pins the base image by digest (`sha256:` and 64 hex digits) for reproducible builds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// OCI labels (`org.opencontainers.image.*` and your own), written as `LABEL`.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Extra `.dockerignore` patterns.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct DockerIgnore {
+    /// Patterns added after the built-in ones (VCS, caches, virtualenvs, secrets, editor files,
+    /// Docker files).
+    pub extra: Vec<String>,
+}
+
+/// The generated `compose.yaml`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Compose {
+    /// Set to false to not generate `compose.yaml`.
+    pub enabled: bool,
+    /// The host address published ports bind to. `127.0.0.1` keeps the app off the network;
+    /// `0.0.0.0` publishes it on every interface.
+    pub bind: String,
+    /// Env files read at run time: where secrets (passwords, tokens) go, never in the manifest
+    /// (P14). Compose refuses to start when a listed file is missing: create it (`touch .env`).
+    pub env_file: Vec<String>,
+    /// The restart policy.
+    pub restart: RestartPolicy,
+    /// Run with a read-only root filesystem; `tmpfs` paths stay writable.
+    pub read_only: bool,
+    /// Writable in-memory mounts for a read-only container.
+    pub tmpfs: Vec<String>,
+    /// Memory limit, e.g. `512m`, `1g`.
+    pub memory: String,
+    /// CPU limit, in CPUs (e.g. 0.5).
+    pub cpus: f64,
+    /// Maximum number of processes (fork-bomb guard).
+    pub pids: u32,
+    /// A PostgreSQL backing service; present means enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postgres: Option<Postgres>,
+    /// A Redis backing service; present means enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis: Option<Redis>,
+}
+
+impl Default for Compose {
+    fn default() -> Self {
+        Compose {
+            enabled: true,
+            bind: "127.0.0.1".to_owned(),
+            env_file: vec![".env".to_owned()],
+            restart: RestartPolicy::UnlessStopped,
+            read_only: true,
+            tmpfs: vec!["/tmp".to_owned()],
+            memory: "512m".to_owned(),
+            cpus: 1.0,
+            pids: 256,
+            postgres: None,
+            redis: None,
+        }
+    }
+}
+
+/// A compose restart policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestartPolicy {
+    /// Never restart.
+    No,
+    /// Always restart.
+    Always,
+    /// Restart when the process exits non-zero.
+    OnFailure,
+    /// Restart unless stopped by hand.
+    UnlessStopped,
+}
+
+impl RestartPolicy {
+    /// The compose spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RestartPolicy::No => "no",
+            RestartPolicy::Always => "always",
+            RestartPolicy::OnFailure => "on-failure",
+            RestartPolicy::UnlessStopped => "unless-stopped",
+        }
+    }
+}
+
+/// A PostgreSQL service. Its password (`POSTGRES_PASSWORD`) comes from the env file.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Postgres {
+    /// The official `postgres` image tag, e.g. `17`.
+    pub version: String,
+    /// The database created on first start and passed to the app as `POSTGRES_DB`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+}
+
+impl Default for Postgres {
+    fn default() -> Self {
+        Postgres {
+            version: "17".to_owned(),
+            database: None,
+        }
+    }
+}
+
+/// A Redis service.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Redis {
+    /// The official `redis` image tag, e.g. `7`.
+    pub version: String,
+}
+
+impl Default for Redis {
+    fn default() -> Self {
+        Redis {
+            version: "7".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! A project: a manifest file on disk and the directory it governs. Loading reads the file and
+//! runs the validation pipeline; rendering produces the files that belong next to it.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{self, Diagnostic};
+use crate::manifest::{self, Loaded};
+use crate::render::{self, RenderError, RenderedFile};
+
+/// The default manifest file name.
+pub const MANIFEST_NAME: &str = "dgen.toml";
+
+/// A manifest file that passed validation.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The manifest's path, as given.
+    pub manifest_path: PathBuf,
+    /// The directory holding the manifest: the project (and build context) directory.
+    pub dir: PathBuf,
+    /// The manifest text.
+    pub text: String,
+    /// The validated manifest and its warnings.
+    pub loaded: Loaded,
+}
+
+/// Why a project could not be loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The manifest could not be read.
+    Io {
+        /// Its path.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+    /// The manifest has problems.
+    Invalid {
+        /// Its path.
+        path: PathBuf,
+        /// Its text.
+        text: String,
+        /// Every problem found.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+impl LoadError {
+    /// The error as text: diagnostics with file, line, column and caret.
+    pub fn render(&self, color: bool) -> String {
+        match self {
+            LoadError::Io { path, source } => {
+                format!("error: cannot read {}: {source}\n", path.display())
+            }
+            LoadError::Invalid {
+                path,
+                text,
+                diagnostics,
+            } => {
+                let mut out =
+                    diagnostic::render(&path.display().to_string(), text, diagnostics, color);
+                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+                out.push_str(&format!(
+                    "error: {} has {errors} problem{}; nothing was written\n",
+                    path.display(),
+                    if errors == 1 { "" } else { "s" }
+                ));
+                out
+            }
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl Project {
+    /// Reads and validates the manifest at `path`.
+    pub fn load(path: &Path) -> Result<Project, LoadError> {
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| LoadError::Io {
+            path: path.to_owned(),
+            source: io::Error::new(io::ErrorKind::InvalidData, e.utf8_error()),
+        })?;
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        match manifest::parse(&text, Some(&dir)) {
+            Ok(loaded) => Ok(Project {
+                manifest_path: path.to_owned(),
+                dir,
+                text,
+                loaded,
+            }),
+            Err(diagnostics) => Err(LoadError::Invalid {
+                path: path.to_owned(),
+                text,
+                diagnostics,
+            }),
+        }
+    }
+
+    /// The manifest's file name, as the generated headers name it.
+    pub fn manifest_name(&self) -> String {
+        self.manifest_path.file_name().map_or_else(
+            || MANIFEST_NAME.to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    }
+
+    /// The warnings, rendered.
+    pub fn render_warnings(&self, color: bool) -> String {
+        diagnostic::render(
+            &self.manifest_path.display().to_string(),
+            &self.text,
+            &self.loaded.warnings,
+            color,
+        )
+    }
+
+    /// Renders the project's files.
+    pub fn render(&self) -> Result<Vec<RenderedFile>, RenderError> {
+        render::render(&self.loaded.manifest, &self.manifest_name())
+    }
+}

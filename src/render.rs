@@ -1,0 +1,518 @@
+//! Rendering: a validated manifest and the templates under `templates/` (embedded in the
+//! binary) make the output files. The same manifest always renders the same bytes.
+//!
+//! Templates see the variables of [`Context`] and the stack's own variables as `s`. Every value
+//! from the manifest reaches the output through a quoting filter (`exec`, `dq`, `yaml`,
+//! `copy_args`), never raw, so no value can add a Dockerfile instruction or a YAML key.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use include_dir::{Dir, include_dir};
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+
+use crate::manifest::Manifest;
+use crate::stacks::{self, Probe};
+
+static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// The text of a built-in template, e.g. `python/Dockerfile.j2`.
+pub fn builtin_template(name: &str) -> Option<&'static str> {
+    TEMPLATES.get_file(name).and_then(|f| f.contents_utf8())
+}
+
+/// The names of all built-in templates, sorted.
+pub fn builtin_templates() -> Vec<&'static str> {
+    fn walk(dir: &'static Dir<'static>, out: &mut Vec<&'static str>) {
+        for file in dir.files() {
+            if let Some(name) = file.path().to_str() {
+                out.push(name);
+            }
+        }
+        for sub in dir.dirs() {
+            walk(sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&TEMPLATES, &mut out);
+    out.sort_unstable();
+    out
+}
+
+/// Which file a rendered output is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum FileKind {
+    /// `Dockerfile`
+    Dockerfile,
+    /// `.dockerignore`
+    DockerIgnore,
+    /// `compose.yaml`
+    Compose,
+}
+
+impl FileKind {
+    /// The file name, relative to the manifest's directory.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            FileKind::Dockerfile => "Dockerfile",
+            FileKind::DockerIgnore => ".dockerignore",
+            FileKind::Compose => "compose.yaml",
+        }
+    }
+
+    /// Every kind, in output order.
+    pub const ALL: [FileKind; 3] = [
+        FileKind::Dockerfile,
+        FileKind::DockerIgnore,
+        FileKind::Compose,
+    ];
+}
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFile {
+    /// Which file it is.
+    pub kind: FileKind,
+    /// Its path relative to the manifest's directory.
+    pub path: String,
+    /// Its contents.
+    pub contents: String,
+}
+
+/// A template failed to render.
+#[derive(Debug)]
+pub struct RenderError {
+    /// The template's name.
+    pub template: String,
+    /// What went wrong, with minijinja's line information.
+    pub message: String,
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "template {}: {}", self.template, self.message)
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+/// Renders every output file of `manifest`, whose file is named `manifest_name` (for the header).
+pub fn render(manifest: &Manifest, manifest_name: &str) -> Result<Vec<RenderedFile>, RenderError> {
+    let env = environment();
+    let ctx = minijinja::Value::from(minijinja::value::Serde(Context::new(
+        manifest,
+        manifest_name,
+    )));
+    let stack = stacks::get(manifest.stack);
+    let stack_ctx = stack.context(manifest);
+    let ctx = minijinja::context! { s => stack_ctx, ..ctx };
+    let mut files = Vec::new();
+    for kind in FileKind::ALL {
+        let template = match kind {
+            FileKind::Dockerfile => format!("{}/Dockerfile.j2", manifest.stack.as_str()),
+            FileKind::DockerIgnore => "common/dockerignore.j2".to_owned(),
+            FileKind::Compose if manifest.compose.enabled => "common/compose.yaml.j2".to_owned(),
+            FileKind::Compose => continue,
+        };
+        let contents = env
+            .get_template(&template)
+            .and_then(|t| t.render(&ctx))
+            .map_err(|e| RenderError {
+                template: template.clone(),
+                message: describe(&e),
+            })?;
+        files.push(RenderedFile {
+            kind,
+            path: kind.file_name().to_owned(),
+            contents: tidy(&contents),
+        });
+    }
+    Ok(files)
+}
+
+fn describe(error: &minijinja::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        message.push_str(&format!(": {inner}"));
+        source = inner.source();
+    }
+    message
+}
+
+/// Collapses runs of blank lines left by template blocks and ends the file with one newline.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 || out.is_empty() {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    let mut syntax = minijinja::syntax::SyntaxConfig::builder();
+    syntax
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true);
+    env.set_syntax(syntax.build().expect("the default delimiters are valid"));
+    env.set_loader(|name| Ok(builtin_template(name).map(str::to_owned)));
+    env.add_filter("exec", |items: Vec<String>| exec_form(&items));
+    env.add_filter("dq", |value: String| dockerfile_quote(&value));
+    env.add_filter("yaml", |value: String| yaml_quote(&value));
+    env.add_filter("copy_args", |sources: Vec<String>, dest: String| {
+        copy_args(&sources, &dest)
+    });
+    env
+}
+
+/// A JSON array, as exec-form `CMD`, `ENTRYPOINT`, `HEALTHCHECK` and YAML flow lists take it.
+pub fn exec_form(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| json_string(s)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+fn json_string(value: &str) -> String {
+    serde_json::to_string(value).expect("a string serializes")
+}
+
+/// A Dockerfile double-quoted word (`ENV`, `LABEL`): backslash, quote and `$` escaped, so the
+/// value is taken literally.
+pub fn dockerfile_quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for ch in value.chars() {
+        if matches!(ch, '"' | '\\' | '$') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('"');
+    out
+}
+
+/// A YAML double-quoted scalar that compose takes literally (`$` doubled against interpolation).
+pub fn yaml_quote(value: &str) -> String {
+    json_string(value).replace('$', "$$")
+}
+
+fn is_plain_path(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "._-/+@".contains(ch))
+}
+
+/// `COPY`'s arguments: plain words when every path is plain, the JSON form otherwise.
+pub fn copy_args(sources: &[String], dest: &str) -> String {
+    let mut all: Vec<String> = sources.to_vec();
+    all.push(dest.to_owned());
+    if all.iter().all(|p| is_plain_path(p)) {
+        all.join(" ")
+    } else {
+        exec_form(&all)
+    }
+}
+
+/// The variables every template sees.
+#[derive(Debug, Serialize)]
+pub struct Context {
+    /// The app's name.
+    pub name: String,
+    /// The stack's name.
+    pub stack: &'static str,
+    /// The generated-by header, one comment line each (without `# `).
+    pub header: Vec<String>,
+    /// The final stage's base image, with its digest when pinned.
+    pub base_image: String,
+    /// The app's working directory.
+    pub workdir: String,
+    /// The command, exec form.
+    pub command: Vec<String>,
+    /// The app's ports.
+    pub ports: Vec<u32>,
+    /// The source paths, relative to the project, without trailing slashes.
+    pub sources: Vec<String>,
+    /// Environment variables, sorted by key.
+    pub env: Vec<(String, String)>,
+    /// Labels, sorted by key.
+    pub labels: Vec<(String, String)>,
+    /// Runtime apt packages as `name=version`.
+    pub system_packages: Vec<String>,
+    /// Build-only apt packages as `name=version`.
+    pub build_packages: Vec<String>,
+    /// The runtime user.
+    pub user: UserContext,
+    /// The health check, when on.
+    pub healthcheck: Option<HealthcheckContext>,
+    /// Compose settings.
+    pub compose: ComposeContext,
+    /// Extra `.dockerignore` patterns.
+    pub dockerignore_extra: Vec<String>,
+}
+
+/// The runtime user.
+#[derive(Debug, Serialize)]
+pub struct UserContext {
+    /// Its name.
+    pub name: String,
+    /// Its fixed UID, if any.
+    pub uid: Option<u32>,
+}
+
+/// The health check.
+#[derive(Debug, Serialize)]
+pub struct HealthcheckContext {
+    /// The command, exec form.
+    pub command: Vec<String>,
+    /// Interval.
+    pub interval: String,
+    /// Timeout.
+    pub timeout: String,
+    /// Start period.
+    pub start_period: String,
+    /// Retries.
+    pub retries: u32,
+}
+
+/// Compose settings.
+#[derive(Debug, Serialize)]
+pub struct ComposeContext {
+    /// Host address for published ports.
+    pub bind: String,
+    /// Env files.
+    pub env_file: Vec<String>,
+    /// Restart policy.
+    pub restart: &'static str,
+    /// Read-only root filesystem.
+    pub read_only: bool,
+    /// tmpfs mounts.
+    pub tmpfs: Vec<String>,
+    /// Memory limit.
+    pub memory: String,
+    /// CPU limit, formatted.
+    pub cpus: String,
+    /// Process limit.
+    pub pids: u32,
+    /// The PostgreSQL service, when on.
+    pub postgres: Option<PostgresContext>,
+    /// The Redis service, when on.
+    pub redis: Option<RedisContext>,
+    /// Variables the app gets to reach its backing services, sorted.
+    pub service_env: Vec<(String, String)>,
+}
+
+/// The PostgreSQL service.
+#[derive(Debug, Serialize)]
+pub struct PostgresContext {
+    /// Image reference.
+    pub image: String,
+    /// Database name.
+    pub database: String,
+}
+
+/// The Redis service.
+#[derive(Debug, Serialize)]
+pub struct RedisContext {
+    /// Image reference.
+    pub image: String,
+}
+
+/// Whole seconds of a duration such as `5s` or `1m`, at least 1.
+fn duration_secs(value: &str) -> u64 {
+    let mut total_ms: u64 = 0;
+    let mut rest = value;
+    while !rest.is_empty() {
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        let n: u64 = rest[..digits].parse().unwrap_or(0);
+        rest = &rest[digits..];
+        let (unit_ms, len) = if rest.starts_with("ms") {
+            (1, 2)
+        } else if rest.starts_with("us") || rest.starts_with("ns") {
+            (0, 2)
+        } else if rest.starts_with('h') {
+            (3_600_000, 1)
+        } else if rest.starts_with('m') {
+            (60_000, 1)
+        } else if rest.starts_with('s') {
+            (1_000, 1)
+        } else {
+            break;
+        };
+        total_ms = total_ms.saturating_add(n.saturating_mul(unit_ms));
+        rest = &rest[len..];
+    }
+    (total_ms / 1000).max(1)
+}
+
+impl Context {
+    /// The variables for `manifest`.
+    pub fn new(manifest: &Manifest, manifest_name: &str) -> Context {
+        let stack = stacks::get(manifest.stack);
+        let base = manifest
+            .image
+            .base
+            .clone()
+            .unwrap_or_else(|| stack.base_image(manifest));
+        let base_image = match &manifest.image.digest {
+            Some(digest) if !base.contains('@') => format!("{base}@{digest}"),
+            _ => base,
+        };
+        let h = &manifest.healthcheck;
+        let healthcheck = h.enabled.then(|| {
+            let timeout_secs = duration_secs(&h.timeout);
+            let command = match (&h.command, &h.path) {
+                (Some(command), _) => command.clone(),
+                (None, path) => {
+                    let port = h.port.or(manifest.app.ports.first().copied()).unwrap_or(0);
+                    let probe = match path {
+                        Some(path) => Probe::Http {
+                            port,
+                            path: path.clone(),
+                            timeout_secs,
+                        },
+                        None => Probe::Tcp { port, timeout_secs },
+                    };
+                    stack.probe_command(&probe)
+                }
+            };
+            HealthcheckContext {
+                command,
+                interval: h.interval.clone(),
+                timeout: h.timeout.clone(),
+                start_period: h.start_period.clone(),
+                retries: h.retries,
+            }
+        });
+        let pins = |packages: &BTreeMap<String, String>| -> Vec<String> {
+            packages.iter().map(|(n, v)| format!("{n}={v}")).collect()
+        };
+        let c = &manifest.compose;
+        let postgres = c.postgres.as_ref().map(|pg| PostgresContext {
+            image: format!("postgres:{}", pg.version),
+            database: pg
+                .database
+                .clone()
+                .unwrap_or_else(|| manifest.name.replace(['-', '.'], "_")),
+        });
+        let redis = c.redis.as_ref().map(|r| RedisContext {
+            image: format!("redis:{}", r.version),
+        });
+        let mut service_env = Vec::new();
+        if let Some(pg) = &postgres {
+            service_env.push(("POSTGRES_DB".to_owned(), pg.database.clone()));
+            service_env.push(("POSTGRES_HOST".to_owned(), "postgres".to_owned()));
+            service_env.push(("POSTGRES_PORT".to_owned(), "5432".to_owned()));
+        }
+        if redis.is_some() {
+            service_env.push(("REDIS_URL".to_owned(), "redis://redis:6379/0".to_owned()));
+        }
+        service_env.retain(|(k, _)| !manifest.app.env.contains_key(k));
+        Context {
+            name: manifest.name.clone(),
+            stack: manifest.stack.as_str(),
+            header: vec![
+                format!("Generated by dgen from {manifest_name}. Do not edit by hand:"),
+                format!(
+                    "change {manifest_name}, then run `dgen render`; `dgen check` reports drift."
+                ),
+            ],
+            base_image,
+            workdir: manifest.app.workdir.clone(),
+            command: manifest.app.command.clone(),
+            ports: manifest.app.ports.clone(),
+            sources: manifest
+                .app
+                .sources
+                .iter()
+                .map(|s| s.trim_end_matches('/').trim_start_matches("./").to_owned())
+                .collect(),
+            env: manifest.app.env.clone().into_iter().collect(),
+            labels: manifest.image.labels.clone().into_iter().collect(),
+            system_packages: pins(&manifest.app.system_packages),
+            build_packages: pins(&manifest.app.build_packages),
+            user: UserContext {
+                name: manifest.user.name.clone(),
+                uid: manifest.user.uid,
+            },
+            healthcheck,
+            compose: ComposeContext {
+                bind: c.bind.clone(),
+                env_file: c.env_file.clone(),
+                restart: c.restart.as_str(),
+                read_only: c.read_only,
+                tmpfs: c.tmpfs.clone(),
+                memory: c.memory.clone(),
+                cpus: format_cpus(c.cpus),
+                pids: c.pids,
+                postgres,
+                redis,
+                service_env,
+            },
+            dockerignore_extra: manifest.dockerignore.extra.clone(),
+        }
+    }
+}
+
+fn format_cpus(cpus: f64) -> String {
+    let text = format!("{cpus:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    text.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_keeps_values_literal() {
+        assert_eq!(dockerfile_quote(r#"a"b\c$HOME"#), r#""a\"b\\c\$HOME""#);
+        assert_eq!(yaml_quote("x: $y\"z"), r#""x: $$y\"z""#);
+        assert_eq!(
+            exec_form(&["a b".into(), "\"q\"".into()]),
+            r#"["a b", "\"q\""]"#
+        );
+        assert_eq!(copy_args(&["app.py".into()], "./app.py"), "app.py ./app.py");
+        assert_eq!(
+            copy_args(&["my app".into()], "./my app"),
+            r#"["my app", "./my app"]"#
+        );
+    }
+
+    #[test]
+    fn durations_become_whole_seconds() {
+        assert_eq!(duration_secs("5s"), 5);
+        assert_eq!(duration_secs("1m30s"), 90);
+        assert_eq!(duration_secs("500ms"), 1);
+    }
+
+    #[test]
+    fn cpus_are_formatted_without_noise() {
+        assert_eq!(format_cpus(1.0), "1");
+        assert_eq!(format_cpus(0.5), "0.5");
+        assert_eq!(format_cpus(1.25), "1.25");
+    }
+
+    #[test]
+    fn tidy_collapses_blank_runs() {
+        assert_eq!(tidy("\n\na\n\n\n\nb  \n\n"), "a\n\nb\n");
+    }
+}

@@ -1,0 +1,145 @@
+//! The Python stack: a builder stage installs the locked dependencies into a virtual environment
+//! at `/opt/venv` (pip, uv or poetry, never dev dependencies); the final stage copies that
+//! environment and the listed sources. Templates: `templates/python/`.
+
+use serde::Serialize;
+
+use super::{Probe, Stack};
+use crate::manifest::{Checker, Manifest, Python as Settings, PythonPackageManager, StackName};
+
+/// The Python stack.
+pub struct Python;
+
+fn settings(manifest: &Manifest) -> Settings {
+    manifest.python.clone().unwrap_or_default()
+}
+
+/// The files the dependency install reads, copied before the sources (P09).
+fn dependency_files(settings: &Settings) -> Vec<String> {
+    match settings.package_manager {
+        PythonPackageManager::Pip => vec![settings.requirements.clone()],
+        PythonPackageManager::Uv => vec!["pyproject.toml".to_owned(), "uv.lock".to_owned()],
+        PythonPackageManager::Poetry => {
+            vec!["pyproject.toml".to_owned(), "poetry.lock".to_owned()]
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Context {
+    package_manager: &'static str,
+    dependency_files: Vec<String>,
+    requirements: String,
+    uv_version: String,
+    poetry_version: String,
+    compile_bytecode: bool,
+}
+
+impl Stack for Python {
+    fn name(&self) -> StackName {
+        StackName::Python
+    }
+
+    fn description(&self) -> &'static str {
+        "Python with pip, uv or poetry"
+    }
+
+    fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
+        let s = settings(manifest);
+        let version_ok = {
+            let parts: Vec<&str> = s.version.split('.').collect();
+            (2..=3).contains(&parts.len())
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_digit()))
+                && parts[0] == "3"
+        };
+        if !version_ok {
+            c.error(
+                "python-version",
+                &["python".into(), "version".into()],
+                format!("`{}` is not a Python 3 version", s.version),
+                "expected e.g. \"3.12\"",
+            );
+        }
+        for (field, value) in [
+            ("uv_version", &s.uv_version),
+            ("poetry_version", &s.poetry_version),
+        ] {
+            let ok = !value.is_empty()
+                && value
+                    .split('.')
+                    .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_digit()));
+            if !ok {
+                c.error(
+                    "tool-version",
+                    &["python".into(), field.into()],
+                    format!("`{value}` is not an exact version"),
+                    "expected e.g. \"1.2.3\" (hadolint DL3013 wants pinned tools)",
+                );
+            }
+        }
+        let requirements = ["python".into(), "requirements".into()];
+        if s.package_manager == PythonPackageManager::Pip
+            && c.relative_path(&requirements, &s.requirements, "requirements file")
+        {
+            c.must_exist(&requirements, &s.requirements, "requirements file", true);
+        }
+        if s.package_manager != PythonPackageManager::Pip {
+            let manager = ["python".into(), "package_manager".into()];
+            c.must_exist(&manager, "pyproject.toml", "pyproject.toml", true);
+            let lock = &dependency_files(&s)[1];
+            let (tool, command) = match s.package_manager {
+                PythonPackageManager::Uv => ("uv", "uv lock"),
+                _ => ("poetry", "poetry lock"),
+            };
+            if let Some(dir) = c.project_dir()
+                && !dir.join(lock).exists()
+            {
+                c.warning(
+                    "lock-missing",
+                    &manager,
+                    format!("{lock} does not exist yet: the image build installs from it"),
+                    format!("{tool} needs {lock}"),
+                )
+                .help = Some(format!("run `{command}` before `docker build`"));
+            }
+        }
+    }
+
+    fn base_image(&self, manifest: &Manifest) -> String {
+        format!("python:{}-slim", settings(manifest).version)
+    }
+
+    fn context(&self, manifest: &Manifest) -> minijinja::Value {
+        let s = settings(manifest);
+        minijinja::Value::from(minijinja::value::Serde(Context {
+            package_manager: match s.package_manager {
+                PythonPackageManager::Pip => "pip",
+                PythonPackageManager::Uv => "uv",
+                PythonPackageManager::Poetry => "poetry",
+            },
+            dependency_files: dependency_files(&s),
+            requirements: s.requirements.clone(),
+            uv_version: s.uv_version.clone(),
+            poetry_version: s.poetry_version.clone(),
+            compile_bytecode: s.compile_bytecode,
+        }))
+    }
+
+    fn probe_command(&self, probe: &Probe) -> Vec<String> {
+        let code = match probe {
+            Probe::Http {
+                port,
+                path,
+                timeout_secs,
+            } => format!(
+                "import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}{path}', timeout={timeout_secs})"
+            ),
+            Probe::Tcp { port, timeout_secs } => format!(
+                "import socket; socket.create_connection(('127.0.0.1', {port}), timeout={timeout_secs}).close()"
+            ),
+        };
+        vec!["python".to_owned(), "-c".to_owned(), code]
+    }
+}
