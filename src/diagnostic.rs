@@ -161,8 +161,8 @@ mod tests {
         let text = "a = 1\nbé = 2\n";
         assert_eq!(line_col(text, 0), (1, 1));
         assert_eq!(line_col(text, 6), (2, 1));
-        // The byte after "bé " is the 4th character of line 2.
-        assert_eq!(line_col(text, 10), (2, 5));
+        // Byte 10 is the `=` of line 2: its 4th character, though its 5th byte.
+        assert_eq!(line_col(text, 10), (2, 4));
     }
 
     #[test]

@@ -65,15 +65,15 @@ impl<'d> Node<'d> {
     }
 
     fn matches_type(self, ty: &str) -> bool {
-        match (ty, self) {
-            ("object", Node::Table(_)) => true,
-            ("array", Node::Array(_) | Node::Tables(_)) => true,
-            ("string", Node::Scalar(Value::String(_))) => true,
-            ("integer", Node::Scalar(Value::Integer(_))) => true,
-            ("number", Node::Scalar(Value::Integer(_) | Value::Float(_))) => true,
-            ("boolean", Node::Scalar(Value::Boolean(_))) => true,
-            _ => false,
-        }
+        matches!(
+            (ty, self),
+            ("object", Node::Table(_))
+                | ("array", Node::Array(_) | Node::Tables(_))
+                | ("string", Node::Scalar(Value::String(_)))
+                | ("integer", Node::Scalar(Value::Integer(_)))
+                | ("number", Node::Scalar(Value::Integer(_) | Value::Float(_)))
+                | ("boolean", Node::Scalar(Value::Boolean(_)))
+        )
     }
 
     fn as_json_scalar(self) -> Option<Json> {

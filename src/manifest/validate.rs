@@ -120,8 +120,8 @@ impl<'a> Checker<'a> {
         if dir.join(value).exists() {
             return;
         }
-        let message = format!("{what} `{value}` does not exist in {}", dir.display());
-        let help = format!("create it, or fix the path (relative to the directory of dgen.toml)");
+        let message = format!("{what} `{value}` does not exist next to the manifest");
+        let help = "create it, or fix the path (relative to the directory of dgen.toml)".to_owned();
         if severity_error {
             self.error("path-missing", path, message, "not found").help = Some(help);
         } else {
@@ -174,7 +174,10 @@ fn control_characters(doc: &Document<String>, c: &mut Checker<'_>) {
         c.out.push(
             Diagnostic::error(
                 "control-character",
-                format!("{what} holds the control character {found:?}"),
+                format!(
+                    "{what} holds the control character U+{:04X}",
+                    u32::from(found)
+                ),
                 span,
             )
             .with_label("control character")
@@ -593,9 +596,14 @@ fn healthcheck(m: &Manifest, c: &mut Checker<'_>) {
         }
     }
     if h.enabled && h.command.is_none() && m.app.ports.is_empty() {
+        let at: &[Seg<'_>] = if c.span(&["healthcheck".into()]) == Some(0..0) {
+            &["app".into(), "command".into()]
+        } else {
+            &["healthcheck".into()]
+        };
         c.error(
             "healthcheck-worker",
-            &["healthcheck".into()],
+            at,
             "the app has no ports, so there is nothing to probe: a worker needs a health check command",
             "nothing to probe",
         )
