@@ -1,5 +1,7 @@
 //! Argument parsing and dispatch.
 
+mod check;
+mod diff;
 mod render;
 mod schema;
 mod style;
@@ -35,6 +37,8 @@ const AFTER_HELP: &str = "\
 Examples:
   dgen render                      write Dockerfile, .dockerignore and compose.yaml next to ./dgen.toml
   dgen render -m services/api/dgen.toml --stdout --only dockerfile
+  dgen check                       fail (exit 1) when generated files drift from their manifests
+  dgen diff                        show the drift as a unified diff
   dgen schema > dgen.schema.json   JSON Schema for editor completion
 
 Exit status: 0 ok, 1 findings (drift), 2 error (bad manifest, I/O).";
@@ -56,6 +60,12 @@ enum Command {
     /// Render the files a manifest describes.
     #[command(after_help = render::AFTER_HELP)]
     Render(render::Args),
+    /// Fail when generated files drift from their manifests (for CI).
+    #[command(after_help = check::AFTER_HELP)]
+    Check(check::Args),
+    /// Show how generated files on disk differ from what their manifest renders.
+    #[command(after_help = diff::AFTER_HELP)]
+    Diff(diff::Args),
     /// Print the manifest's JSON Schema (for editors: taplo, Even Better TOML).
     #[command(after_help = schema::AFTER_HELP)]
     Schema(schema::Args),
@@ -76,5 +86,7 @@ pub fn run() -> ExitStatus {
     match cli.command {
         Command::Render(args) => render::run(args, color),
         Command::Schema(args) => schema::run(args),
+        Command::Check(args) => check::run(args, color),
+        Command::Diff(args) => diff::run(args, color),
     }
 }

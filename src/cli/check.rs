@@ -1,0 +1,97 @@
+//! `dgen check`: fail CI when generated files drift from their manifests.
+
+use std::path::PathBuf;
+
+use dgen::drift::{self, report};
+
+use super::{ColorChoice, ExitStatus};
+
+pub const AFTER_HELP: &str = "\
+Examples:
+  dgen check                          every dgen.toml under the current directory
+  dgen check services/api/dgen.toml   one manifest
+  dgen check --format github          annotations on the pull request
+  dgen check --format sarif > drift.sarif
+
+Formatting-only differences (whitespace, line continuations, comments, keyword case, key
+order) do not fail unless --strict. Exit status: 0 current, 1 drift, 2 error.";
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Text for people.
+    Human,
+    /// JSON, format version 1 (see the README).
+    Json,
+    /// GitHub Actions workflow-command annotations.
+    Github,
+    /// SARIF 2.1.0 for code-scanning upload.
+    Sarif,
+}
+
+/// Arguments of `dgen check`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Manifests, or directories searched for dgen.toml (honouring .gitignore).
+    #[arg(value_name = "PATH", default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Fail on formatting-only differences too.
+    #[arg(long)]
+    strict: bool,
+    /// Also report manifests that are up to date.
+    #[arg(short, long)]
+    verbose: bool,
+    /// The report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
+    let manifests = match drift::discover(&args.paths) {
+        Ok(found) => found,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitStatus::Error;
+        }
+    };
+    if manifests.is_empty() {
+        eprintln!(
+            "error: no dgen.toml found under {}",
+            show_paths(&args.paths)
+        );
+        return ExitStatus::Error;
+    }
+    let reports = drift::check_all(&manifests, color.stderr());
+    let base = std::env::current_dir().unwrap_or_default();
+    let text = match args.format {
+        Format::Human => report::human(&reports, args.strict, args.verbose, &base),
+        Format::Json => report::json(&reports, args.strict, &base),
+        Format::Github => report::github(&reports, args.strict, &base),
+        Format::Sarif => report::sarif(&reports, args.strict, &base),
+    };
+    print!("{text}");
+    let mut status = ExitStatus::Success;
+    for report in &reports {
+        if let Some(error) = &report.error {
+            if args.format == Format::Human {
+                eprint!("{error}");
+            }
+            status = ExitStatus::Error;
+        } else if report.fails(args.strict) && status == ExitStatus::Success {
+            status = ExitStatus::Findings;
+        }
+    }
+    if args.format == Format::Human && args.verbose {
+        let drifted = reports.iter().filter(|r| r.fails(args.strict)).count();
+        eprintln!("checked {} manifest(s): {drifted} drifted", reports.len());
+    }
+    status
+}
+
+fn show_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
