@@ -10,6 +10,7 @@ mod discover;
 mod dockerfile;
 mod dockerignore;
 pub mod report;
+mod text;
 
 use std::path::{Path, PathBuf};
 
@@ -140,7 +141,11 @@ pub fn compare(kind: FileKind, expected: &str, actual: &[u8]) -> (FileStatus, Ve
     let findings = match kind {
         FileKind::Dockerfile => dockerfile::compare(expected, actual),
         FileKind::DockerIgnore => dockerignore::compare(expected, &String::from_utf8_lossy(actual)),
-        FileKind::Compose => compose::compare(expected, &String::from_utf8_lossy(actual)),
+        FileKind::Compose | FileKind::ComposeDebug | FileKind::CiWorkflow => {
+            compose::compare(expected, &String::from_utf8_lossy(actual))
+        }
+        FileKind::VsCodeLaunch => text::compare_json(expected, &String::from_utf8_lossy(actual)),
+        FileKind::ReadmeDocker => text::compare_text(expected, &String::from_utf8_lossy(actual)),
     };
     let status = if findings.iter().all(|f| f.kind == FindingKind::Formatting) {
         FileStatus::FormattingOnly
@@ -158,9 +163,10 @@ pub fn compare(kind: FileKind, expected: &str, actual: &[u8]) -> (FileStatus, Ve
     (status, findings)
 }
 
-/// Checks one manifest: renders it in memory and compares every file it renders.
-/// `color` only affects how a bad manifest's diagnostics are rendered.
-pub fn check_manifest(manifest: &Path, color: bool) -> ManifestDrift {
+/// Checks one manifest: renders it in memory (with `templates` overriding the built-in
+/// templates, when given) and compares every file it renders. `color` only affects how a bad
+/// manifest's diagnostics are rendered.
+pub fn check_manifest(manifest: &Path, color: bool, templates: Option<&Path>) -> ManifestDrift {
     let project = match Project::load(manifest) {
         Ok(project) => project,
         Err(error) => {
@@ -171,7 +177,7 @@ pub fn check_manifest(manifest: &Path, color: bool) -> ManifestDrift {
             };
         }
     };
-    let rendered = match project.render() {
+    let rendered = match project.render_with(templates) {
         Ok(files) => files,
         Err(error) => {
             return ManifestDrift {
@@ -226,12 +232,19 @@ pub fn check_manifest(manifest: &Path, color: bool) -> ManifestDrift {
 }
 
 /// Checks every manifest, on every core, in the order given.
-pub fn check_all(manifests: &[PathBuf], color: bool) -> Vec<ManifestDrift> {
+pub fn check_all(
+    manifests: &[PathBuf],
+    color: bool,
+    templates: Option<&Path>,
+) -> Vec<ManifestDrift> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(manifests.len().max(1));
     if threads <= 1 {
-        return manifests.iter().map(|m| check_manifest(m, color)).collect();
+        return manifests
+            .iter()
+            .map(|m| check_manifest(m, color, templates))
+            .collect();
     }
     let chunk = manifests.len().div_ceil(threads);
     std::thread::scope(|scope| {
@@ -240,7 +253,7 @@ pub fn check_all(manifests: &[PathBuf], color: bool) -> Vec<ManifestDrift> {
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|m| check_manifest(m, color))
+                        .map(|m| check_manifest(m, color, templates))
                         .collect::<Vec<_>>()
                 })
             })

@@ -45,7 +45,7 @@ pub fn human(reports: &[ManifestDrift], strict: bool, verbose: bool, base: &Path
         }
         let names: Vec<String> = failing
             .iter()
-            .map(|f| format!("{} ({})", f.kind.file_name(), status_word(f.status)))
+            .map(|f| format!("{} ({})", f.kind.label(), status_word(f.status)))
             .collect();
         let _ = writeln!(out, "{manifest}: drifted: {}", names.join(", "));
         for file in &failing {
@@ -99,7 +99,7 @@ pub fn json(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
                 .iter()
                 .map(|f| File {
                     path: display_path(&f.path, base),
-                    kind: f.kind.file_name(),
+                    kind: f.kind.label(),
                     status: f.status,
                     fails: f.fails(strict),
                     findings: &f.findings,

@@ -1,0 +1,1345 @@
+//! The semantic diff: what the on-disk Dockerfile does differently from what the manifest
+//! renders, per stage and instruction, with the practices it breaks; and, apart from that,
+//! what differs only in formatting.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::fmt;
+
+use serde::Serialize;
+
+use super::facts::{self, Facts};
+use super::lcs;
+use super::model::{Dockerfile, Encoding, Instruction, LineEnding, Stage};
+use super::rules::{self, DRIFT_RULE, RuleCtx};
+use super::words::{self, truncate};
+
+/// How an instruction differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// On disk, not in the rendering.
+    Added,
+    /// In the rendering, not on disk.
+    Removed,
+    /// At the same place, different (paired by keyword: COPY and ADD pair with each other).
+    Changed,
+    /// The same instruction at another place in the stage (or a stage at another place).
+    Moved,
+}
+
+/// Where an instruction is, and what it says (one line, at most 200 characters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstructionRef {
+    pub line_start: usize,
+    pub line_end: usize,
+    pub text: String,
+}
+
+impl InstructionRef {
+    fn of(i: &Instruction) -> Self {
+        InstructionRef {
+            line_start: i.line_start,
+            line_end: i.line_end,
+            text: truncate(&i.display(), 200),
+        }
+    }
+}
+
+/// Why a change matters: a practice rule's finding, or a plain description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// The rule id (see [`super::RULES`]), or `drift` for a plain description.
+    pub rule: &'static str,
+    /// The practice broken (`P15`), if any.
+    pub practice: Option<&'static str>,
+    pub message: String,
+}
+
+impl fmt::Display for Explanation {
+    /// The message, with the practice in parentheses: `USER app removed: … (P15)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.practice {
+            Some(p) => write!(f, "{} ({p})", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// One real difference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub kind: ChangeKind,
+    /// The uppercased keyword (of the on-disk instruction when there is one).
+    pub keyword: String,
+    /// The line of the on-disk file to point at. For a removed instruction: the line of the
+    /// on-disk instruction it would precede (or the stage's last line).
+    pub line: usize,
+    /// The instruction as the manifest renders it; lines are in the rendered text.
+    pub before: Option<InstructionRef>,
+    /// The instruction on disk; lines are in the on-disk file.
+    pub after: Option<InstructionRef>,
+    /// Never empty: the practice rules' findings, or one plain description.
+    pub explanations: Vec<Explanation>,
+}
+
+/// The changes to one stage (stages without changes are not listed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageDiff {
+    /// The stage name (on disk if the stage is there).
+    pub name: Option<String>,
+    /// Position in the rendering (None: the stage is only on disk).
+    pub expected_index: Option<usize>,
+    /// Position on disk (None: the stage is missing on disk).
+    pub actual_index: Option<usize>,
+    /// The on-disk FROM line (for a missing stage: where it would be).
+    pub line: usize,
+    pub changes: Vec<Change>,
+}
+
+impl StageDiff {
+    /// `builder`, or `#1` for an unnamed stage (its on-disk index when it has one).
+    pub fn label(&self) -> String {
+        match (&self.name, self.actual_index.or(self.expected_index)) {
+            (Some(n), _) => n.clone(),
+            (None, Some(i)) => format!("#{i}"),
+            (None, None) => "?".to_string(),
+        }
+    }
+}
+
+/// A kind of difference that does not change what is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormattingKind {
+    /// UTF-16 or invalid UTF-8 on disk.
+    Encoding,
+    ByteOrderMark,
+    LineEndings,
+    /// `# syntax=`, `# escape=`, `# check=` added, removed or changed.
+    Directives,
+    /// Comment text, added or removed comments.
+    Comments,
+    KeywordCase,
+    ContinuationLayout,
+    FlagOrder,
+    /// Quotes, JSON vs shell form of paths, legacy `ENV k v`, port order, `/tcp`.
+    Spelling,
+    BlankLines,
+    /// Indentation, trailing blanks, runs of spaces, final newline.
+    Whitespace,
+}
+
+/// All formatting differences of one kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormattingDiff {
+    pub kind: FormattingKind,
+    /// On-disk lines where it shows (may be empty for file-wide differences).
+    pub lines: Vec<usize>,
+    pub message: String,
+}
+
+/// The difference between what the manifest renders and the file on disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DockerfileDiff {
+    /// Changes before the first FROM (global ARGs).
+    pub global: Vec<Change>,
+    /// Stages with real changes, in on-disk order (missing stages where they would be).
+    pub stages: Vec<StageDiff>,
+    /// Formatting-only differences, at most one entry per kind.
+    pub formatting: Vec<FormattingDiff>,
+    /// What the parser could not understand in the on-disk file.
+    pub problems: Vec<super::Problem>,
+}
+
+impl DockerfileDiff {
+    /// Nothing differs at all, not even formatting.
+    pub fn is_clean(&self) -> bool {
+        !self.has_changes() && self.formatting.is_empty()
+    }
+
+    /// Some instruction differs in what it builds.
+    pub fn has_changes(&self) -> bool {
+        !self.global.is_empty() || !self.stages.is_empty()
+    }
+
+    /// The files build the same image; they differ only in formatting (a drift only under
+    /// `--strict`).
+    pub fn formatting_only(&self) -> bool {
+        !self.has_changes() && !self.formatting.is_empty()
+    }
+
+    /// Every change with its stage (`None` for the global part).
+    pub fn changes(&self) -> impl Iterator<Item = (Option<&StageDiff>, &Change)> {
+        self.global.iter().map(|c| (None, c)).chain(
+            self.stages
+                .iter()
+                .flat_map(|s| s.changes.iter().map(move |c| (Some(s), c))),
+        )
+    }
+
+    /// The practices broken, sorted, without repeats.
+    pub fn practices(&self) -> Vec<&'static str> {
+        let mut p: Vec<&'static str> = self
+            .changes()
+            .flat_map(|(_, c)| c.explanations.iter().filter_map(|e| e.practice))
+            .collect();
+        p.sort_by_key(|id| id[1..].parse::<u32>().unwrap_or(u32::MAX));
+        p.dedup();
+        p
+    }
+}
+
+impl fmt::Display for DockerfileDiff {
+    /// A plain-text report: one line per explanation, grouped by stage, then the on-disk
+    /// file's parse problems, then formatting.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_clean() {
+            return writeln!(f, "no differences");
+        }
+        let write_changes = |f: &mut fmt::Formatter<'_>, changes: &[Change]| -> fmt::Result {
+            for c in changes {
+                for e in &c.explanations {
+                    writeln!(f, "  line {}: {e}", c.line)?;
+                }
+            }
+            Ok(())
+        };
+        if !self.global.is_empty() {
+            writeln!(f, "before the first FROM:")?;
+            write_changes(f, &self.global)?;
+        }
+        for s in &self.stages {
+            writeln!(f, "stage {}:", s.label())?;
+            write_changes(f, &s.changes)?;
+        }
+        for p in &self.problems {
+            writeln!(f, "problem: line {}: {}", p.line, p.message)?;
+        }
+        for d in &self.formatting {
+            if d.lines.is_empty() {
+                writeln!(f, "formatting: {}", d.message)?;
+            } else {
+                let lines: Vec<String> = d.lines.iter().map(usize::to_string).collect();
+                let noun = if lines.len() == 1 { "line" } else { "lines" };
+                writeln!(f, "formatting: {} ({noun} {})", d.message, lines.join(", "))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Compares what the manifest renders (`expected`) with the file on disk (`actual`).
+///
+/// Stages are matched by name, else by position among the unnamed ones; instructions by an
+/// alignment of their normalized forms (where RUN weighs more than COPY, and COPY more than
+/// the rest, so that on a swap the lighter instruction is the one reported as moved).
+pub fn diff(expected: &Dockerfile, actual: &Dockerfile) -> DockerfileDiff {
+    let mut d = Differ {
+        expected,
+        actual,
+        fe: facts::all(expected),
+        fa: facts::all(actual),
+        final_chain: final_chain(actual),
+        keys: Keys::default(),
+        fmt: Formatting::default(),
+    };
+    let global_end = actual.stages.first().map_or(1, |s| s.from.line_start);
+    let global_raw = d.align_body(&expected.preamble, &actual.preamble, global_end);
+    let global = global_raw
+        .into_iter()
+        .map(|r| d.finish(r, None, None, None))
+        .collect();
+    let stages = d.stages();
+    let mut out = DockerfileDiff {
+        global,
+        stages,
+        formatting: Vec::new(),
+        problems: actual.problems.clone(),
+    };
+    let has_changes = out.has_changes();
+    d.fmt.file_level(expected, actual, has_changes);
+    if !has_changes
+        && d.fmt.kinds.is_empty()
+        && expected.layout.fingerprint != actual.layout.fingerprint
+    {
+        d.fmt.add(FormattingKind::Whitespace, None);
+    }
+    out.formatting = d.fmt.into_diffs();
+    out
+}
+
+/// Interns normalized instruction keys as small integers for the alignment.
+#[derive(Default)]
+struct Keys<'a> {
+    ids: HashMap<&'a str, u32>,
+    weights: Vec<u32>,
+}
+
+impl<'a> Keys<'a> {
+    fn id(&mut self, i: &'a Instruction) -> u32 {
+        let next = self.weights.len() as u32;
+        let weights = &mut self.weights;
+        *self.ids.entry(i.normalized()).or_insert_with(|| {
+            weights.push(match &*i.keyword {
+                "RUN" => 3,
+                "COPY" | "ADD" => 2,
+                _ => 1,
+            });
+            next
+        })
+    }
+}
+
+/// A change before its explanations.
+struct RawChange<'a> {
+    kind: ChangeKind,
+    before: Option<&'a Instruction>,
+    after: Option<&'a Instruction>,
+    after_index: Option<usize>,
+    is_from: bool,
+    line: usize,
+}
+
+struct Differ<'a> {
+    expected: &'a Dockerfile,
+    actual: &'a Dockerfile,
+    fe: Vec<Facts>,
+    fa: Vec<Facts>,
+    /// The on-disk stages that end up in the image `docker build` produces: the last stage and
+    /// the stages it is built `FROM`, transitively.
+    final_chain: Vec<usize>,
+    keys: Keys<'a>,
+    fmt: Formatting,
+}
+
+/// The last stage's index and the indices of the stages it is built on, transitively.
+fn final_chain(df: &Dockerfile) -> Vec<usize> {
+    let mut chain = Vec::new();
+    let Some(mut current) = df.stages.len().checked_sub(1) else {
+        return chain;
+    };
+    chain.push(current);
+    loop {
+        let base = df.stages[current].base().to_ascii_lowercase();
+        let parent = df.stages[..current]
+            .iter()
+            .rposition(|s| s.name.as_deref() == Some(base.as_str()));
+        match parent {
+            Some(p) if !chain.contains(&p) => {
+                chain.push(p);
+                current = p;
+            }
+            _ => return chain,
+        }
+    }
+}
+
+/// COPY and ADD pair with each other as "changed"; other keywords only with themselves.
+fn family(keyword: &str) -> &str {
+    if keyword == "ADD" { "COPY" } else { keyword }
+}
+
+impl<'a> Differ<'a> {
+    /// Aligns two instruction lists and classifies what is not aligned.
+    fn align_body(
+        &mut self,
+        exp: &'a [Instruction],
+        act: &'a [Instruction],
+        end_line: usize,
+    ) -> Vec<RawChange<'a>> {
+        let ka: Vec<u32> = exp.iter().map(|i| self.keys.id(i)).collect();
+        let kb: Vec<u32> = act.iter().map(|i| self.keys.id(i)).collect();
+        let weights = &self.keys.weights;
+        let pairs = lcs::align(&ka, &kb, &|x| weights.get(x as usize).copied().unwrap_or(1));
+        for &(i, j) in &pairs {
+            self.fmt
+                .instruction(&exp[i], self.expected.escape, &act[j], self.actual.escape);
+        }
+        let gap_e = |i: usize| pairs.partition_point(|p| p.0 < i);
+        let gap_a = |j: usize| pairs.partition_point(|p| p.1 < j);
+        let gap_line = |g: usize| match pairs.get(g) {
+            Some(&(_, j)) => act[j].line_start,
+            None => act.last().map_or(end_line, |i| i.line_end),
+        };
+        let mut matched_e = vec![false; exp.len()];
+        let mut matched_a = vec![false; act.len()];
+        for &(i, j) in &pairs {
+            matched_e[i] = true;
+            matched_a[j] = true;
+        }
+        let mut out = Vec::new();
+
+        // Moved: the same instruction removed in one place and added in another.
+        let mut removed_by_key: HashMap<u32, VecDeque<usize>> = HashMap::new();
+        for i in (0..exp.len()).filter(|&i| !matched_e[i]) {
+            removed_by_key.entry(ka[i]).or_default().push_back(i);
+        }
+        for j in 0..act.len() {
+            if matched_a[j] {
+                continue;
+            }
+            if let Some(i) = removed_by_key.get_mut(&kb[j]).and_then(VecDeque::pop_front) {
+                matched_e[i] = true;
+                matched_a[j] = true;
+                out.push(RawChange {
+                    kind: ChangeKind::Moved,
+                    before: Some(&exp[i]),
+                    after: Some(&act[j]),
+                    after_index: Some(j),
+                    is_from: false,
+                    line: act[j].line_start,
+                });
+            }
+        }
+
+        // Changed: removed and added in the same gap, same keyword family.
+        let mut added_by_gap: HashMap<(usize, &str), VecDeque<usize>> = HashMap::new();
+        for j in (0..act.len()).filter(|&j| !matched_a[j]) {
+            added_by_gap
+                .entry((gap_a(j), family(&act[j].keyword)))
+                .or_default()
+                .push_back(j);
+        }
+        for i in 0..exp.len() {
+            if matched_e[i] {
+                continue;
+            }
+            let key = (gap_e(i), family(&exp[i].keyword));
+            if let Some(j) = added_by_gap.get_mut(&key).and_then(VecDeque::pop_front) {
+                matched_e[i] = true;
+                matched_a[j] = true;
+                out.push(RawChange {
+                    kind: ChangeKind::Changed,
+                    before: Some(&exp[i]),
+                    after: Some(&act[j]),
+                    after_index: Some(j),
+                    is_from: false,
+                    line: act[j].line_start,
+                });
+            } else {
+                matched_e[i] = true;
+                out.push(RawChange {
+                    kind: ChangeKind::Removed,
+                    before: Some(&exp[i]),
+                    after: None,
+                    after_index: None,
+                    is_from: false,
+                    line: gap_line(gap_e(i)),
+                });
+            }
+        }
+        for j in (0..act.len()).filter(|&j| !matched_a[j]) {
+            out.push(RawChange {
+                kind: ChangeKind::Added,
+                before: None,
+                after: Some(&act[j]),
+                after_index: Some(j),
+                is_from: false,
+                line: act[j].line_start,
+            });
+        }
+        out.sort_by_key(|c| (c.line, c.after.map_or(0, |a| a.line_start)));
+        out
+    }
+
+    /// Matches stages and diffs each pair.
+    fn stages(&mut self) -> Vec<StageDiff> {
+        let pairs = match_stages(&self.expected.stages, &self.actual.stages);
+        // Stages whose relative order changed.
+        let mut by_e: Vec<(usize, usize)> =
+            pairs.iter().filter_map(|&(e, a)| Some((e?, a?))).collect();
+        by_e.sort_unstable();
+        let order_a: Vec<u32> = by_e.iter().map(|&(_, a)| a as u32).collect();
+        let mut sorted_a = order_a.clone();
+        sorted_a.sort_unstable();
+        let kept = lcs::align(&order_a, &sorted_a, &|_| 1);
+        let mut moved = vec![true; by_e.len()];
+        for (k, _) in kept {
+            moved[k] = false;
+        }
+        let mut moved_e = vec![false; self.expected.stages.len()];
+        for (&(e, _), &m) in by_e.iter().zip(&moved) {
+            moved_e[e] = m;
+        }
+        // For a stage missing on disk: the FROM line of the next on-disk stage.
+        let mut anchors = vec![self.actual.layout.line_count.max(1); pairs.len()];
+        for k in (0..pairs.len()).rev() {
+            anchors[k] = match pairs[k].1 {
+                Some(a) => self.actual.stages[a].from.line_start,
+                None => anchors.get(k + 1).copied().unwrap_or(anchors[k]),
+            };
+        }
+        let mut out = Vec::new();
+        for (k, &(e, a)) in pairs.iter().enumerate() {
+            let stage_moved = a.is_some() && e.is_some_and(|e| moved_e[e]);
+            if let Some(sd) = self.stage(e, a, stage_moved, anchors[k]) {
+                out.push(sd);
+            }
+        }
+        out
+    }
+
+    fn stage(
+        &mut self,
+        e: Option<usize>,
+        a: Option<usize>,
+        stage_moved: bool,
+        anchor: usize,
+    ) -> Option<StageDiff> {
+        let (expected, actual) = (self.expected, self.actual);
+        let es: Option<&'a Stage> = e.map(|i| &expected.stages[i]);
+        let as_: Option<&'a Stage> = a.map(|j| &actual.stages[j]);
+        let mut raw: Vec<RawChange<'a>> = Vec::new();
+        match (es, as_) {
+            (Some(es), Some(as_)) => {
+                if stage_moved {
+                    raw.push(RawChange {
+                        kind: ChangeKind::Moved,
+                        before: Some(&es.from),
+                        after: Some(&as_.from),
+                        after_index: None,
+                        is_from: true,
+                        line: as_.from.line_start,
+                    });
+                }
+                if es.from.normalized() == as_.from.normalized() {
+                    self.fmt
+                        .instruction(&es.from, expected.escape, &as_.from, actual.escape);
+                } else {
+                    raw.push(RawChange {
+                        kind: ChangeKind::Changed,
+                        before: Some(&es.from),
+                        after: Some(&as_.from),
+                        after_index: None,
+                        is_from: true,
+                        line: as_.from.line_start,
+                    });
+                }
+                raw.extend(self.align_body(&es.instructions, &as_.instructions, as_.from.line_end));
+            }
+            (None, Some(as_)) => {
+                raw.push(RawChange {
+                    kind: ChangeKind::Added,
+                    before: None,
+                    after: Some(&as_.from),
+                    after_index: None,
+                    is_from: true,
+                    line: as_.from.line_start,
+                });
+                raw.extend(as_.instructions.iter().enumerate().map(|(j, i)| RawChange {
+                    kind: ChangeKind::Added,
+                    before: None,
+                    after: Some(i),
+                    after_index: Some(j),
+                    is_from: false,
+                    line: i.line_start,
+                }));
+            }
+            (Some(es), None) => raw.push(RawChange {
+                kind: ChangeKind::Removed,
+                before: Some(&es.from),
+                after: None,
+                after_index: None,
+                is_from: true,
+                line: anchor,
+            }),
+            (None, None) => {}
+        }
+        if raw.is_empty() {
+            return None;
+        }
+        let p09_anchor = match (a.and_then(|j| self.fa[j].copy_before_install), e) {
+            (Some((copy, run)), e)
+                if e.is_none_or(|i| self.fe[i].copy_before_install.is_none()) =>
+            {
+                let touched = |k: usize| {
+                    raw.iter()
+                        .any(|r| r.kind != ChangeKind::Removed && r.after_index == Some(k))
+                };
+                if touched(copy) {
+                    Some(copy)
+                } else if touched(run) {
+                    Some(run)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        let stage_ref = StageRef {
+            expected: es,
+            actual: as_,
+            e,
+            a,
+            p09_anchor,
+        };
+        let changes = raw
+            .into_iter()
+            .map(|r| self.finish(r, Some(&stage_ref), e, a))
+            .collect();
+        Some(StageDiff {
+            name: as_.or(es).and_then(|s| s.name.clone()),
+            expected_index: e,
+            actual_index: a,
+            line: as_.map_or(anchor, |s| s.from.line_start),
+            changes,
+        })
+    }
+
+    /// Explains a change: practice rules first, a plain description when none applies.
+    fn finish(
+        &self,
+        r: RawChange<'a>,
+        stage: Option<&StageRef<'a>>,
+        e: Option<usize>,
+        a: Option<usize>,
+    ) -> Change {
+        let ctx = RuleCtx {
+            kind: r.kind,
+            before: r.before,
+            after: r.after,
+            is_from: r.is_from,
+            after_index: r.after_index,
+            actual_stage: stage.and_then(|s| s.actual),
+            expected_facts: e.map(|i| &self.fe[i]),
+            actual_facts: a.map(|j| &self.fa[j]),
+            is_final: a.is_some_and(|j| self.final_chain.contains(&j)),
+            final_expected: self.fe.last(),
+            final_actual: self.fa.last(),
+            p09_anchor: stage.and_then(|s| s.p09_anchor),
+        };
+        let mut explanations: Vec<Explanation> = if r.kind == ChangeKind::Removed && r.is_from {
+            Vec::new()
+        } else {
+            rules::evaluate(&ctx)
+                .into_iter()
+                .map(|f| Explanation {
+                    rule: f.rule,
+                    practice: f.practice,
+                    message: f.message,
+                })
+                .collect()
+        };
+        if explanations.is_empty() {
+            explanations.push(Explanation {
+                rule: DRIFT_RULE,
+                practice: None,
+                message: describe(&r, stage),
+            });
+        }
+        Change {
+            kind: r.kind,
+            keyword: r
+                .after
+                .or(r.before)
+                .map_or_else(String::new, |i| i.keyword.to_string()),
+            line: r.line,
+            before: r.before.map(InstructionRef::of),
+            after: r.after.map(InstructionRef::of),
+            explanations,
+        }
+    }
+}
+
+struct StageRef<'a> {
+    expected: Option<&'a Stage>,
+    actual: Option<&'a Stage>,
+    e: Option<usize>,
+    a: Option<usize>,
+    p09_anchor: Option<usize>,
+}
+
+const SHOW: usize = 60;
+
+fn show(i: &Instruction) -> String {
+    truncate(&i.display(), SHOW)
+}
+
+/// The display text without the keyword.
+fn args_text(i: &Instruction) -> String {
+    let d = i.display();
+    let rest = d.split_once(' ').map_or("", |(_, r)| r);
+    truncate(rest, SHOW)
+}
+
+/// The arguments of two versions of an instruction, shortened around what differs when
+/// they are long: `… build -o …` and `… build -ldflags="-s -w" -o …`.
+fn changed_words(b: &Instruction, a: &Instruction) -> (String, String) {
+    let (db, da) = (b.display(), a.display());
+    let rest = |d: &str| d.split_once(' ').map_or("", |(_, r)| r).to_string();
+    let (rb, ra) = (rest(&db), rest(&da));
+    if rb.chars().count() <= SHOW && ra.chars().count() <= SHOW {
+        return (rb, ra);
+    }
+    let wb: Vec<&str> = rb.split(' ').collect();
+    let wa: Vec<&str> = ra.split(' ').collect();
+    let prefix = wb.iter().zip(&wa).take_while(|(x, y)| x == y).count();
+    let max_suffix = wb.len().min(wa.len()) - prefix;
+    let suffix = wb
+        .iter()
+        .rev()
+        .zip(wa.iter().rev())
+        .take(max_suffix)
+        .take_while(|(x, y)| x == y)
+        .count();
+    let window = |w: &[&str]| {
+        let start = prefix.saturating_sub(1);
+        let end = (w.len() - suffix + 1).min(w.len());
+        let mut s = String::new();
+        if start > 0 {
+            s.push_str("… ");
+        }
+        s.push_str(&w[start..end].join(" "));
+        if end < w.len() {
+            s.push_str(" …");
+        }
+        truncate(&s, SHOW)
+    };
+    (window(&wb), window(&wa))
+}
+
+fn stage_label(s: &Stage) -> String {
+    match &s.name {
+        Some(n) => n.clone(),
+        None => format!("#{}", s.index),
+    }
+}
+
+/// A plain description of a change no practice rule explains.
+fn describe(r: &RawChange, stage: Option<&StageRef>) -> String {
+    if r.is_from {
+        let es = stage.and_then(|s| s.expected);
+        let as_ = stage.and_then(|s| s.actual);
+        return match (r.kind, es, as_) {
+            (ChangeKind::Removed, Some(es), _) => {
+                let n = es.instructions.len();
+                let noun = if n == 1 {
+                    "instruction"
+                } else {
+                    "instructions"
+                };
+                format!("stage {} removed ({n} {noun})", stage_label(es))
+            }
+            (ChangeKind::Added, _, Some(as_)) => {
+                format!("stage {} added ({})", stage_label(as_), show(&as_.from))
+            }
+            (ChangeKind::Moved, Some(es), Some(as_)) => format!(
+                "stage {} moved: it is stage {} on disk, stage {} in the manifest's rendering",
+                stage_label(as_),
+                stage.and_then(|s| s.a).unwrap_or(as_.index),
+                stage.and_then(|s| s.e).unwrap_or(es.index)
+            ),
+            (_, Some(es), Some(as_)) => describe_from_change(es, as_),
+            _ => "FROM changed".to_string(),
+        };
+    }
+    match (r.kind, r.before, r.after) {
+        (ChangeKind::Added, _, Some(a)) => format!("{} added", show(a)),
+        (ChangeKind::Removed, Some(b), _) => format!("{} removed", show(b)),
+        (ChangeKind::Moved, _, Some(a)) => {
+            let stage = stage.and_then(|s| s.actual);
+            match (stage, r.after_index) {
+                (Some(s), Some(0)) => {
+                    format!("{} moved to the top of stage {}", show(a), stage_label(s))
+                }
+                (Some(s), Some(j)) => match s.instructions.get(j - 1) {
+                    Some(prev) => {
+                        format!("{} moved below {}", show(a), truncate(&prev.display(), 40))
+                    }
+                    None => format!("{} moved", show(a)),
+                },
+                _ => format!("{} moved", show(a)),
+            }
+        }
+        (ChangeKind::Changed, Some(b), Some(a)) if a.keyword != b.keyword => {
+            format!("{} replaced by {}", show(b), show(a))
+        }
+        (ChangeKind::Changed, Some(b), Some(a)) if b.display() == a.display() => {
+            if b.heredocs.len() == a.heredocs.len()
+                && b.heredocs
+                    .iter()
+                    .zip(&a.heredocs)
+                    .any(|(x, y)| x.content != y.content)
+            {
+                format!("{} changed: the heredoc body differs", show(a))
+            } else {
+                format!("{} changed", show(a))
+            }
+        }
+        (ChangeKind::Changed, Some(b), Some(a)) => {
+            let (x, y) = changed_words(b, a);
+            format!("{} changed from {x} to {y}", a.keyword)
+        }
+        _ => "instruction changed".to_string(),
+    }
+}
+
+fn describe_from_change(es: &Stage, as_: &Stage) -> String {
+    let (eb, ab) = (es.base(), as_.base());
+    if eb != ab {
+        return format!("base image changed from {eb} to {ab}");
+    }
+    if es.name != as_.name {
+        return match (&es.name, &as_.name) {
+            (Some(x), Some(y)) => format!("stage renamed from {x} to {y}"),
+            (None, Some(y)) => format!("stage #{} named {y}", as_.index),
+            (Some(x), _) => format!("stage {x} no longer named"),
+            (None, None) => format!("stage #{} changed", as_.index),
+        };
+    }
+    let platform = |s: &Stage| {
+        s.from
+            .flag("platform")
+            .and_then(|f| f.value.clone())
+            .unwrap_or_else(|| "(default)".to_string())
+    };
+    let (ep, ap) = (platform(es), platform(as_));
+    if ep != ap {
+        return format!("FROM --platform changed from {ep} to {ap}");
+    }
+    format!(
+        "FROM changed from {} to {}",
+        args_text(&es.from),
+        args_text(&as_.from)
+    )
+}
+
+/// Indexes of a stage in the rendering and on disk (`None`: not there).
+type StagePair = (Option<usize>, Option<usize>);
+
+/// A hash of everything a stage builds, to recognize an unchanged unnamed stage.
+fn stage_hash(s: &Stage) -> u32 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.from.normalized().hash(&mut h);
+    for i in &s.instructions {
+        i.normalized().hash(&mut h);
+    }
+    h.finish() as u32
+}
+
+/// Pairs stages: by name first, then the remaining ones in order (identical stages
+/// anchoring, the ones between them paired by position). Sorted in on-disk order, with
+/// stages missing on disk after the on-disk stage paired with their predecessor.
+fn match_stages(exp: &[Stage], act: &[Stage]) -> Vec<StagePair> {
+    let mut em: Vec<Option<usize>> = vec![None; exp.len()];
+    let mut am: Vec<Option<usize>> = vec![None; act.len()];
+    let mut by_name: HashMap<&str, VecDeque<usize>> = HashMap::new();
+    for (j, s) in act.iter().enumerate() {
+        if let Some(n) = &s.name {
+            by_name.entry(n).or_default().push_back(j);
+        }
+    }
+    for (i, s) in exp.iter().enumerate() {
+        let Some(name) = &s.name else { continue };
+        if let Some(j) = by_name.get_mut(name.as_str()).and_then(VecDeque::pop_front) {
+            em[i] = Some(j);
+            am[j] = Some(i);
+        }
+    }
+    let er: Vec<usize> = (0..exp.len()).filter(|&i| em[i].is_none()).collect();
+    let ar: Vec<usize> = (0..act.len()).filter(|&j| am[j].is_none()).collect();
+    let he: Vec<u32> = er.iter().map(|&i| stage_hash(&exp[i])).collect();
+    let ha: Vec<u32> = ar.iter().map(|&j| stage_hash(&act[j])).collect();
+    let mut anchors = lcs::align(&he, &ha, &|_| 1);
+    anchors.push((er.len(), ar.len()));
+    let (mut pe, mut pa) = (0, 0);
+    for (x, y) in anchors {
+        for k in 0..(x - pe).min(y - pa) {
+            em[er[pe + k]] = Some(ar[pa + k]);
+            am[ar[pa + k]] = Some(er[pe + k]);
+        }
+        if x < er.len() {
+            em[er[x]] = Some(ar[y]);
+            am[ar[y]] = Some(er[x]);
+        }
+        pe = x + 1;
+        pa = y + 1;
+    }
+    let mut keyed: Vec<((usize, usize), StagePair)> = Vec::new();
+    for (j, &e) in am.iter().enumerate() {
+        keyed.push(((2 * j + 1, 0), (e, Some(j))));
+    }
+    let mut after = 0;
+    for (i, &a) in em.iter().enumerate() {
+        match a {
+            Some(j) => after = 2 * j + 1,
+            None => keyed.push(((after, i + 1), (Some(i), None))),
+        }
+    }
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, p)| p).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Formatting
+
+#[derive(Default)]
+struct Formatting {
+    kinds: BTreeMap<FormattingKind, (Vec<usize>, Option<String>)>,
+}
+
+impl Formatting {
+    fn add(&mut self, kind: FormattingKind, line: Option<usize>) {
+        let e = self.kinds.entry(kind).or_default();
+        if let Some(l) = line {
+            e.0.push(l);
+        }
+    }
+
+    fn add_message(&mut self, kind: FormattingKind, lines: Vec<usize>, message: String) {
+        let e = self.kinds.entry(kind).or_default();
+        e.0.extend(lines);
+        e.1 = Some(message);
+    }
+
+    fn into_diffs(self) -> Vec<FormattingDiff> {
+        self.kinds
+            .into_iter()
+            .map(|(kind, (mut lines, message))| {
+                lines.sort_unstable();
+                lines.dedup();
+                FormattingDiff {
+                    kind,
+                    lines,
+                    message: message.unwrap_or_else(|| default_message(kind).to_string()),
+                }
+            })
+            .collect()
+    }
+
+    /// Two instructions that build the same thing: how are they written differently?
+    fn instruction(&mut self, e: &Instruction, e_esc: char, a: &Instruction, a_esc: char) {
+        if e.raw == a.raw || without_comments(e) == without_comments(a) {
+            return;
+        }
+        let line = Some(a.line_start);
+        let mut found = false;
+        if e.keyword_as_written() != a.keyword_as_written() {
+            self.add(FormattingKind::KeywordCase, line);
+            found = true;
+        }
+        let (re, ra) = (rest_of(e, e_esc), rest_of(a, a_esc));
+        let subkeyword_case = matches!(&*a.keyword, "FROM" | "HEALTHCHECK" | "ONBUILD")
+            && re.eq_ignore_ascii_case(&ra);
+        if re != ra && subkeyword_case {
+            // `as` for `AS`, `cmd` for `CMD`, `onbuild run` for `ONBUILD RUN`.
+            self.add(FormattingKind::KeywordCase, line);
+            found = true;
+        } else if re != ra {
+            found = true;
+            let mut fe = e.flags.clone();
+            let mut fa = a.flags.clone();
+            if fe != fa {
+                fe.sort_by(|x, y| (&x.name, &x.value).cmp(&(&y.name, &y.value)));
+                fa.sort_by(|x, y| (&x.name, &x.value).cmp(&(&y.name, &y.value)));
+                if fe == fa {
+                    self.add(FormattingKind::FlagOrder, line);
+                }
+            }
+            let args = |s: &str| words::collapse_ws(words::extract_flags(s).1, '\\');
+            if fe != fa || args(&re) != args(&ra) {
+                self.add(FormattingKind::Spelling, line);
+            }
+        }
+        let (le, la) = (code_lines(e, e_esc), code_lines(a, a_esc));
+        if le.len() != la.len() || (re == ra && le != la) {
+            self.add(FormattingKind::ContinuationLayout, line);
+            found = true;
+        }
+        if !found {
+            self.add(FormattingKind::Whitespace, line);
+        }
+    }
+
+    fn file_level(&mut self, e: &Dockerfile, a: &Dockerfile, has_changes: bool) {
+        let (el, al) = (&e.layout, &a.layout);
+        if el.encoding != al.encoding {
+            let msg = match al.encoding {
+                Encoding::Utf16Le | Encoding::Utf16Be => {
+                    "file is UTF-16 encoded (the manifest renders UTF-8)"
+                }
+                Encoding::Utf8Lossy => "file has bytes that are not valid UTF-8",
+                Encoding::Utf8 => "file is UTF-8 encoded (the manifest renders another encoding)",
+            };
+            self.add_message(FormattingKind::Encoding, Vec::new(), msg.to_string());
+        }
+        if el.bom != al.bom {
+            let msg = if al.bom {
+                "byte-order mark at the start of the file"
+            } else {
+                "byte-order mark missing at the start of the file"
+            };
+            self.add_message(FormattingKind::ByteOrderMark, vec![1], msg.to_string());
+        }
+        if el.line_ending != al.line_ending
+            && el.line_ending != LineEnding::None
+            && al.line_ending != LineEnding::None
+        {
+            let name = |l: LineEnding| match l {
+                LineEnding::Lf => "LF",
+                LineEnding::Crlf => "CRLF",
+                LineEnding::Mixed => "mixed",
+                LineEnding::None => "no",
+            };
+            self.add_message(
+                FormattingKind::LineEndings,
+                Vec::new(),
+                format!(
+                    "{} line endings (the manifest renders {})",
+                    name(al.line_ending),
+                    name(el.line_ending)
+                ),
+            );
+        }
+        if el.final_newline != al.final_newline {
+            self.add(FormattingKind::Whitespace, Some(al.line_count.max(1)));
+        }
+        self.directives(e, a);
+        let comments_equal = self.comments(e, a);
+        if !has_changes && comments_equal && e.directives.len() == a.directives.len() {
+            self.blank_lines(e, a);
+        }
+    }
+
+    fn directives(&mut self, e: &Dockerfile, a: &Dockerfile) {
+        let mut parts = Vec::new();
+        let mut lines = Vec::new();
+        for d in &a.directives {
+            match e.directives.iter().find(|x| x.name == d.name) {
+                Some(x) if x.value == d.value => {}
+                Some(x) => {
+                    parts.push(format!(
+                        "# {} changed from {} to {}",
+                        d.name, x.value, d.value
+                    ));
+                    lines.push(d.line);
+                }
+                None => {
+                    parts.push(format!("# {}={} added", d.name, d.value));
+                    lines.push(d.line);
+                }
+            }
+        }
+        for x in &e.directives {
+            if !a.directives.iter().any(|d| d.name == x.name) {
+                parts.push(format!("# {}={} removed", x.name, x.value));
+            }
+        }
+        if !parts.is_empty() {
+            self.add_message(
+                FormattingKind::Directives,
+                lines,
+                format!("parser directives differ: {}", parts.join("; ")),
+            );
+        }
+    }
+
+    /// Returns whether the comment texts are the same, in the same order.
+    fn comments<'x>(&mut self, e: &'x Dockerfile, a: &'x Dockerfile) -> bool {
+        let mut ids: HashMap<&'x str, u32> = HashMap::new();
+        let mut id = |t: &'x str| {
+            let n = ids.len() as u32;
+            *ids.entry(t).or_insert(n)
+        };
+        let ce: Vec<u32> = e.comments.iter().map(|c| id(&c.text)).collect();
+        let ca: Vec<u32> = a.comments.iter().map(|c| id(&c.text)).collect();
+        if ce == ca {
+            return true;
+        }
+        let pairs = lcs::align(&ce, &ca, &|_| 1);
+        let mut matched = vec![false; ca.len()];
+        for &(_, j) in &pairs {
+            matched[j] = true;
+        }
+        let lines: Vec<usize> = a
+            .comments
+            .iter()
+            .zip(matched)
+            .filter(|(_, m)| !m)
+            .map(|(c, _)| c.line)
+            .collect();
+        let (added, removed) = (lines.len(), ce.len() - pairs.len());
+        let mut parts = Vec::new();
+        if added > 0 {
+            parts.push(format!("{added} added"));
+        }
+        if removed > 0 {
+            parts.push(format!("{removed} removed"));
+        }
+        self.add_message(
+            FormattingKind::Comments,
+            lines,
+            format!("comments differ: {}", parts.join(", ")),
+        );
+        false
+    }
+
+    fn blank_lines(&mut self, e: &Dockerfile, a: &Dockerfile) {
+        // For each blank line: how many non-blank items (directives, comments,
+        // instructions) come before it.
+        fn signature(d: &Dockerfile) -> Vec<(usize, usize)> {
+            let mut starts: Vec<usize> = d
+                .directives
+                .iter()
+                .map(|x| x.line)
+                .chain(d.comments.iter().map(|c| c.line))
+                .chain(d.instructions().map(|i| i.line_start))
+                .collect();
+            starts.sort_unstable();
+            d.layout
+                .blank_lines
+                .iter()
+                .map(|&b| (starts.partition_point(|&s| s < b), b))
+                .collect()
+        }
+        let (se, sa) = (signature(e), signature(a));
+        let pos_e: Vec<usize> = se.iter().map(|p| p.0).collect();
+        let pos_a: Vec<usize> = sa.iter().map(|p| p.0).collect();
+        if pos_e == pos_a {
+            return;
+        }
+        let mut expected_count: HashMap<usize, usize> = HashMap::new();
+        for p in pos_e {
+            *expected_count.entry(p).or_default() += 1;
+        }
+        let mut lines = Vec::new();
+        for (p, line) in sa {
+            match expected_count.get_mut(&p) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => lines.push(line),
+            }
+        }
+        self.add_message(
+            FormattingKind::BlankLines,
+            lines,
+            default_message(FormattingKind::BlankLines).to_string(),
+        );
+    }
+}
+
+fn default_message(kind: FormattingKind) -> &'static str {
+    match kind {
+        FormattingKind::Encoding => "file encoding differs",
+        FormattingKind::ByteOrderMark => "byte-order mark differs",
+        FormattingKind::LineEndings => "line endings differ",
+        FormattingKind::Directives => "parser directives differ",
+        FormattingKind::Comments => "comments differ",
+        FormattingKind::KeywordCase => "instruction keywords in a different case",
+        FormattingKind::ContinuationLayout => "line continuations laid out differently",
+        FormattingKind::FlagOrder => "flags in a different order",
+        FormattingKind::Spelling => {
+            "equivalent spelling (quotes, JSON or shell form of paths, legacy ENV form, port order)"
+        }
+        FormattingKind::BlankLines => "blank lines differ",
+        FormattingKind::Whitespace => "whitespace differs",
+    }
+}
+
+/// The raw text without comment lines inside continuations (heredoc bodies kept).
+fn without_comments(i: &Instruction) -> String {
+    let n = i.instruction_lines().count();
+    let mut out = String::with_capacity(i.raw.len());
+    for (k, line) in i.raw.split('\n').enumerate() {
+        if k > 0 && k < n && line.trim_start().starts_with('#') {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The logical line after the keyword, whitespace-collapsed.
+fn rest_of(i: &Instruction, escape: char) -> String {
+    let l = i.logical().trim_start();
+    let rest = l.split_once(char::is_whitespace).map_or("", |(_, r)| r);
+    words::collapse_ws(rest, escape)
+}
+
+/// The code lines of an instruction (no comment or blank lines, no heredoc bodies), each
+/// collapsed, without its continuation character; the keyword left out of the first.
+fn code_lines(i: &Instruction, escape: char) -> Vec<String> {
+    i.instruction_lines()
+        .enumerate()
+        .filter(|(k, l)| *k == 0 || !(l.trim().is_empty() || l.trim_start().starts_with('#')))
+        .map(|(k, l)| {
+            let t = l.trim_end_matches([' ', '\t']);
+            let t = t.strip_suffix(escape).unwrap_or(t);
+            let t = if k == 0 {
+                t.trim_start()
+                    .split_once(char::is_whitespace)
+                    .map_or("", |(_, r)| r)
+            } else {
+                t
+            };
+            words::collapse_ws(t, escape)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dockerfile::parse_str;
+
+    fn d(a: &str, b: &str) -> DockerfileDiff {
+        diff(&parse_str(a), &parse_str(b))
+    }
+
+    #[test]
+    fn identical_files_are_clean() {
+        let src = "FROM x AS a\nRUN y\n\nFROM a\nCMD [\"z\"]\n";
+        let r = d(src, src);
+        assert!(r.is_clean() && !r.formatting_only() && !r.has_changes());
+        assert_eq!(r.to_string(), "no differences\n");
+    }
+
+    #[test]
+    fn stage_matching_by_name_then_position() {
+        let e = parse_str("FROM a AS one\nFROM b\nFROM c AS three\n");
+        let a = parse_str("FROM c AS three\nFROM b2\nFROM a AS one\nFROM new\n");
+        let pairs = match_stages(&e.stages, &a.stages);
+        assert_eq!(
+            pairs,
+            [
+                (Some(2), Some(0)),
+                (Some(1), Some(1)),
+                (Some(0), Some(2)),
+                (None, Some(3)),
+            ]
+        );
+        let e = parse_str("FROM a\nFROM b\nFROM c\n");
+        let a = parse_str("FROM new\nFROM a\nFROM c\n");
+        assert_eq!(
+            match_stages(&e.stages, &a.stages),
+            [
+                (None, Some(0)),
+                (Some(0), Some(1)),
+                (Some(1), None),
+                (Some(2), Some(2)),
+            ]
+        );
+    }
+
+    #[test]
+    fn moved_changed_added_removed() {
+        let r = d(
+            "FROM x\nRUN one\nENV A=1\nCOPY a /a\nRUN two\nUSER app\n",
+            "FROM x\nRUN one\nENV A=2\nRUN two\nCOPY a /a\nLABEL x=y\n",
+        );
+        let kinds: Vec<(ChangeKind, usize)> = r.changes().map(|(_, c)| (c.kind, c.line)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (ChangeKind::Changed, 3),
+                (ChangeKind::Moved, 5),
+                (ChangeKind::Removed, 6),
+                (ChangeKind::Added, 6),
+            ]
+        );
+        let text: Vec<String> = r
+            .changes()
+            .flat_map(|(_, c)| c.explanations.iter().map(ToString::to_string))
+            .collect();
+        assert_eq!(
+            text,
+            [
+                "ENV changed from A=1 to A=2",
+                "COPY a /a moved below RUN two",
+                "USER app removed: the container now runs as root (P15)",
+                "LABEL x=y added",
+            ]
+        );
+    }
+
+    #[test]
+    fn only_the_effective_user_matters() {
+        let src = "FROM nginx:1.27-alpine\nUSER 0\nRUN chown -R 101 /var/cache/nginx\nUSER 101\n";
+        assert_eq!(
+            d(src, &src.replace("USER 0\n", "")).to_string(),
+            "stage #0:\n  line 2: USER 0 removed\n"
+        );
+        assert_eq!(
+            d(src, &src.replace("USER 101\n", "")).to_string(),
+            "stage #0:\n  line 3: USER 101 removed: the container now runs as root (P15)\n"
+        );
+        // A builder stage running as root does not matter.
+        let src = "FROM a AS b\nUSER app\nFROM c\nUSER app\n";
+        assert_eq!(
+            d(src, &src.replacen("USER app\n", "", 1)).to_string(),
+            "stage b:\n  line 1: USER app removed\n"
+        );
+    }
+
+    #[test]
+    fn comment_and_subkeyword_formatting() {
+        let src = "# header one\n# header two\nFROM x AS build\nHEALTHCHECK CMD [\"true\"]\n";
+        let r = d(src, &src.replace("# header one\n# header two\n", ""));
+        assert!(r.formatting_only());
+        assert_eq!(r.to_string(), "formatting: comments differ: 2 removed\n");
+        let r = d(
+            src,
+            &src.replace("AS build", "as build").replace("CMD", "cmd"),
+        );
+        assert_eq!(
+            r.to_string(),
+            "formatting: instruction keywords in a different case (lines 3, 4)\n"
+        );
+    }
+
+    #[test]
+    fn removed_stage_and_global_arg() {
+        let e = "ARG V=1\nFROM a AS deps\nRUN x\nFROM b AS final\nCOPY --from=deps /x /x\n";
+        let a = "FROM b AS final\nCOPY --from=deps /x /x\n";
+        assert_eq!(
+            d(e, a).to_string(),
+            "before the first FROM:\n  line 1: ARG V=1 removed\nstage deps:\n  line 1: stage deps removed (1 instruction)\n"
+        );
+    }
+
+    #[test]
+    fn stage_moved_and_moved_to_top() {
+        let e =
+            "FROM a:1 AS one\nRUN x\nFROM b:1 AS two\nRUN y\nFROM c:1\nCOPY app /app\nENV X=1\n";
+        let a =
+            "FROM b:1 AS two\nRUN y\nFROM a:1 AS one\nRUN x\nFROM c:1\nENV X=1\nCOPY app /app\n";
+        assert_eq!(
+            d(e, a).to_string(),
+            "stage one:\n  line 3: stage one moved: it is stage 1 on disk, stage 0 in the manifest's rendering\n\
+             stage #2:\n  line 6: ENV X=1 moved to the top of stage #2\n"
+        );
+    }
+
+    #[test]
+    fn json_report_shape() {
+        let r = d("FROM x\nUSER app\n", "FROM x\n");
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "global": [],
+                "stages": [{
+                    "name": null,
+                    "expected_index": 0,
+                    "actual_index": 0,
+                    "line": 1,
+                    "changes": [{
+                        "kind": "removed",
+                        "keyword": "USER",
+                        "line": 1,
+                        "before": {"line_start": 2, "line_end": 2, "text": "USER app"},
+                        "after": null,
+                        "explanations": [{
+                            "rule": "user-root",
+                            "practice": "P15",
+                            "message": "USER app removed: the container now runs as root"
+                        }]
+                    }]
+                }],
+                "formatting": [],
+                "problems": []
+            })
+        );
+    }
+}
