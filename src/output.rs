@@ -79,7 +79,24 @@ pub fn checked_target(root: &Path, dir: &Path, name: &str) -> Result<PathBuf, Wr
     if !dir_real.starts_with(&root_real) {
         return Err(outside(dir.join(name)));
     }
-    let target = dir_real.join(name);
+    // A file in a subdirectory (`.vscode/launch.json`): create the directories, then make sure
+    // none of them is a symlink that leads out.
+    let (parent_real, file_name) = match Path::new(name).parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => {
+            let parent_path = dir_real.join(parent);
+            std::fs::create_dir_all(&parent_path).map_err(|e| io_err(&parent_path, e))?;
+            let real = parent_path
+                .canonicalize()
+                .map_err(|e| io_err(&parent_path, e))?;
+            if !real.starts_with(&root_real) {
+                return Err(outside(dir.join(name)));
+            }
+            let file = Path::new(name).file_name().unwrap_or_default().to_owned();
+            (real, file)
+        }
+        _ => (dir_real.clone(), std::ffi::OsString::from(name)),
+    };
+    let target = parent_real.join(file_name);
     // A symlink at the target is followed by readers; refuse one that leads out of the project.
     if let Ok(meta) = std::fs::symlink_metadata(&target)
         && meta.file_type().is_symlink()
@@ -137,6 +154,8 @@ mod tests {
             Err(WriteError::Outside { .. })
         ));
         assert!(checked_target(root.path(), root.path(), "Dockerfile").is_ok());
+        let nested = checked_target(root.path(), root.path(), ".github/workflows/x.yml").unwrap();
+        assert!(nested.ends_with(".github/workflows/x.yml"));
     }
 
     #[cfg(unix)]
@@ -148,6 +167,11 @@ mod tests {
             .unwrap();
         assert!(matches!(
             checked_target(root.path(), root.path(), "Dockerfile"),
+            Err(WriteError::Outside { .. })
+        ));
+        std::os::unix::fs::symlink(elsewhere.path(), root.path().join(".vscode")).unwrap();
+        assert!(matches!(
+            checked_target(root.path(), root.path(), ".vscode/launch.json"),
             Err(WriteError::Outside { .. })
         ));
         std::os::unix::fs::symlink(elsewhere.path(), root.path().join("out")).unwrap();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::manifest::{self, Loaded};
-use crate::render::{self, RenderError, RenderedFile};
+use crate::render::{RenderError, RenderedFile, Renderer};
 
 /// The default manifest file name.
 pub const MANIFEST_NAME: &str = "dgen.toml";
@@ -128,8 +128,26 @@ impl Project {
         )
     }
 
-    /// Renders the project's files.
+    /// Renders the project's files, with the manifest's template overrides if it names some.
     pub fn render(&self) -> Result<Vec<RenderedFile>, RenderError> {
-        render::render(&self.loaded.manifest, &self.manifest_name())
+        self.render_with(None)
+    }
+
+    /// Renders the project's files; `templates` (a directory of overrides) wins over the
+    /// manifest's `[templates] dir`.
+    pub fn render_with(&self, templates: Option<&Path>) -> Result<Vec<RenderedFile>, RenderError> {
+        let overrides = templates.map(Path::to_owned).or_else(|| {
+            self.loaded
+                .manifest
+                .templates
+                .dir
+                .as_ref()
+                .map(|dir| self.dir.join(dir))
+        });
+        let name = self.manifest_name();
+        match overrides {
+            Some(dir) => Renderer::with_overrides(&dir).render(&self.loaded.manifest, &name),
+            None => Renderer::builtin().render(&self.loaded.manifest, &name),
+        }
     }
 }

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
 use minijinja::{Environment, UndefinedBehavior};
@@ -49,24 +50,29 @@ pub enum FileKind {
     DockerIgnore,
     /// `compose.yaml`
     Compose,
+    /// `compose.debug.yaml`: the app under its debugger (P20).
+    ComposeDebug,
+    /// `.vscode/launch.json`: the matching VS Code attach configuration (P20).
+    VsCodeLaunch,
+    /// The CI workflow: drift check, lint, build, vulnerability scan (P19).
+    CiWorkflow,
+    /// `README.Docker.md`: build, run, push and smoke-test commands (P21).
+    ReadmeDocker,
 }
 
 impl FileKind {
-    /// The file name, relative to the manifest's directory.
-    pub fn file_name(self) -> &'static str {
+    /// A short name for reports.
+    pub fn label(self) -> &'static str {
         match self {
             FileKind::Dockerfile => "Dockerfile",
             FileKind::DockerIgnore => ".dockerignore",
             FileKind::Compose => "compose.yaml",
+            FileKind::ComposeDebug => "compose.debug.yaml",
+            FileKind::VsCodeLaunch => ".vscode/launch.json",
+            FileKind::CiWorkflow => "CI workflow",
+            FileKind::ReadmeDocker => "README.Docker.md",
         }
     }
-
-    /// Every kind, in output order.
-    pub const ALL: [FileKind; 3] = [
-        FileKind::Dockerfile,
-        FileKind::DockerIgnore,
-        FileKind::Compose,
-    ];
 }
 
 /// One generated file.
@@ -83,56 +89,173 @@ pub struct RenderedFile {
 /// A template failed to render.
 #[derive(Debug)]
 pub struct RenderError {
-    /// The template's name.
+    /// Where the failing template is: a file of the override directory, or `builtin:NAME`.
     pub template: String,
-    /// What went wrong, with minijinja's line information.
+    /// The line in that template, when known.
+    pub line: Option<usize>,
+    /// What went wrong.
     pub message: String,
 }
 
 impl fmt::Display for RenderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "template {}: {}", self.template, self.message)
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.template, self.message),
+            None => write!(f, "{}: {}", self.template, self.message),
+        }
     }
 }
 
 impl std::error::Error for RenderError {}
 
-/// Renders every output file of `manifest`, whose file is named `manifest_name` (for the header).
+/// Renders every output file of `manifest` with the built-in templates; `manifest_name` is the
+/// manifest's file name, for the headers.
 pub fn render(manifest: &Manifest, manifest_name: &str) -> Result<Vec<RenderedFile>, RenderError> {
-    let env = environment();
-    let ctx = minijinja::Value::from(minijinja::value::Serde(Context::new(
-        manifest,
-        manifest_name,
-    )));
-    let stack = stacks::get(manifest.stack);
-    let stack_ctx = stack.context(manifest);
-    let ctx = minijinja::context! { s => stack_ctx, ..ctx };
-    let mut files = Vec::new();
-    for kind in FileKind::ALL {
-        let template = match kind {
-            FileKind::Dockerfile => format!("{}/Dockerfile.j2", manifest.stack.as_str()),
-            FileKind::DockerIgnore => "common/dockerignore.j2".to_owned(),
-            FileKind::Compose if manifest.compose.enabled => "common/compose.yaml.j2".to_owned(),
-            FileKind::Compose => continue,
-        };
-        let contents = env
-            .get_template(&template)
-            .and_then(|t| t.render(&ctx))
-            .map_err(|e| RenderError {
-                template: template.clone(),
-                message: describe(&e),
-            })?;
-        files.push(RenderedFile {
-            kind,
-            path: kind.file_name().to_owned(),
-            contents: tidy(&contents),
-        });
+    Renderer::builtin().render(manifest, manifest_name)
+}
+
+/// A template environment: the built-in templates, optionally under a team's overrides.
+pub struct Renderer {
+    env: Environment<'static>,
+    overrides: Option<PathBuf>,
+}
+
+impl Renderer {
+    /// The built-in templates, compiled once and shared (a monorepo check renders hundreds of
+    /// manifests).
+    pub fn builtin() -> &'static Renderer {
+        static BUILTIN: std::sync::OnceLock<Renderer> = std::sync::OnceLock::new();
+        BUILTIN.get_or_init(|| Renderer {
+            env: build_environment(None),
+            overrides: None,
+        })
     }
-    Ok(files)
+
+    /// The built-in templates under the overrides in `dir`: a template there replaces the
+    /// built-in one of the same name; `builtin:NAME` always names the built-in one, so an
+    /// override can extend it and replace single blocks.
+    pub fn with_overrides(dir: &Path) -> Renderer {
+        Renderer {
+            env: build_environment(Some(dir.to_owned())),
+            overrides: Some(dir.to_owned()),
+        }
+    }
+
+    /// Renders every output file of `manifest`.
+    pub fn render(
+        &self,
+        manifest: &Manifest,
+        manifest_name: &str,
+    ) -> Result<Vec<RenderedFile>, RenderError> {
+        let ctx = minijinja::Value::from(minijinja::value::Serde(Context::new(
+            manifest,
+            manifest_name,
+        )));
+        let stack = stacks::get(manifest.stack);
+        let stack_ctx = stack.context(manifest);
+        let ctx = minijinja::context! { s => stack_ctx, ..ctx };
+        let mut files = Vec::new();
+        for (kind, template, path) in outputs(manifest) {
+            let contents = self
+                .env
+                .get_template(&template)
+                .and_then(|t| t.render(&ctx))
+                .map_err(|e| self.error(&template, &e))?;
+            files.push(RenderedFile {
+                kind,
+                path,
+                contents: tidy(&contents),
+            });
+        }
+        Ok(files)
+    }
+
+    fn error(&self, template: &str, error: &minijinja::Error) -> RenderError {
+        // The innermost template named by the error is where the fault is.
+        let name = error.name().unwrap_or(template).to_owned();
+        let shown = match &self.overrides {
+            Some(dir) if override_path(dir, &name).is_some_and(|p| p.is_file()) => {
+                dir.join(&name).display().to_string()
+            }
+            _ => format!("builtin:{}", name.trim_start_matches("builtin:")),
+        };
+        RenderError {
+            template: shown,
+            line: error.line(),
+            message: describe(error),
+        }
+    }
+}
+
+/// The files `manifest` renders: kind, template and path relative to the manifest.
+fn outputs(manifest: &Manifest) -> Vec<(FileKind, String, String)> {
+    let stack = manifest.stack.as_str();
+    let mut out = vec![
+        (
+            FileKind::Dockerfile,
+            format!("{stack}/Dockerfile.j2"),
+            "Dockerfile".to_owned(),
+        ),
+        (
+            FileKind::DockerIgnore,
+            "common/dockerignore.j2".to_owned(),
+            ".dockerignore".to_owned(),
+        ),
+    ];
+    if manifest.compose.enabled {
+        out.push((
+            FileKind::Compose,
+            "common/compose.yaml.j2".to_owned(),
+            "compose.yaml".to_owned(),
+        ));
+    }
+    if manifest.debug.is_some() {
+        out.push((
+            FileKind::ComposeDebug,
+            "common/compose.debug.yaml.j2".to_owned(),
+            "compose.debug.yaml".to_owned(),
+        ));
+        out.push((
+            FileKind::VsCodeLaunch,
+            "common/launch.json.j2".to_owned(),
+            ".vscode/launch.json".to_owned(),
+        ));
+    }
+    if let Some(ci) = &manifest.ci {
+        let path = ci
+            .path
+            .clone()
+            .unwrap_or_else(|| format!(".github/workflows/docker-{}.yml", manifest.name));
+        out.push((
+            FileKind::CiWorkflow,
+            "common/github-workflow.yml.j2".to_owned(),
+            path,
+        ));
+    }
+    if manifest.publish.readme {
+        out.push((
+            FileKind::ReadmeDocker,
+            "common/README.Docker.md.j2".to_owned(),
+            "README.Docker.md".to_owned(),
+        ));
+    }
+    out
+}
+
+/// The file of template `name` in the override directory, unless the name tries to leave it.
+fn override_path(dir: &Path, name: &str) -> Option<PathBuf> {
+    let relative = Path::new(name);
+    let safe = relative
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    safe.then(|| dir.join(relative))
 }
 
 fn describe(error: &minijinja::Error) -> String {
-    let mut message = error.to_string();
+    let mut message = match error.detail() {
+        Some(detail) => format!("{}: {detail}", error.kind()),
+        None => error.kind().to_string(),
+    };
     let mut source = std::error::Error::source(error);
     while let Some(inner) = source {
         message.push_str(&format!(": {inner}"));
@@ -164,7 +287,7 @@ fn tidy(text: &str) -> String {
     out
 }
 
-fn environment() -> Environment<'static> {
+fn build_environment(overrides: Option<PathBuf>) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
@@ -174,10 +297,28 @@ fn environment() -> Environment<'static> {
         .lstrip_blocks(true)
         .keep_trailing_newline(true);
     env.set_syntax(syntax.build().expect("the default delimiters are valid"));
-    env.set_loader(|name| Ok(builtin_template(name).map(str::to_owned)));
+    env.set_loader(move |name| {
+        if let Some(builtin) = name.strip_prefix("builtin:") {
+            return Ok(builtin_template(builtin).map(str::to_owned));
+        }
+        if let Some(path) = overrides
+            .as_deref()
+            .and_then(|dir| override_path(dir, name))
+            && path.is_file()
+        {
+            return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("cannot read {}: {e}", path.display()),
+                )
+            });
+        }
+        Ok(builtin_template(name).map(str::to_owned))
+    });
     env.add_filter("exec", |items: Vec<String>| exec_form(&items));
     env.add_filter("dq", |value: String| dockerfile_quote(&value));
     env.add_filter("yaml", |value: String| yaml_quote(&value));
+    env.add_filter("sh", |value: String| shell_quote(&value));
     env.add_filter("copy_args", |sources: Vec<String>, dest: String| {
         copy_args(&sources, &dest)
     });
@@ -212,6 +353,15 @@ pub fn dockerfile_quote(value: &str) -> String {
 /// A YAML double-quoted scalar that compose takes literally (`$` doubled against interpolation).
 pub fn yaml_quote(value: &str) -> String {
     json_string(value).replace('$', "$$")
+}
+
+/// A POSIX shell word: as is when plain, single-quoted otherwise.
+pub fn shell_quote(value: &str) -> String {
+    if is_plain_path(value) {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
 }
 
 fn is_plain_path(value: &str) -> bool {
@@ -267,6 +417,40 @@ pub struct Context {
     pub compose: ComposeContext,
     /// Extra `.dockerignore` patterns.
     pub dockerignore_extra: Vec<String>,
+    /// The debugger set-up, when `[debug]` is present.
+    pub debug: Option<DebugContext>,
+    /// The CI workflow settings, when `[ci]` is present.
+    pub ci: Option<CiContext>,
+    /// The image reference to push, e.g. `ghcr.io/acme/api`.
+    pub image_ref: String,
+    /// The URL the smoke test fetches from the host, when the app has a port.
+    pub smoke_url: Option<String>,
+}
+
+/// How the app runs under its debugger.
+#[derive(Debug, Serialize)]
+pub struct DebugContext {
+    /// The debugger's port.
+    pub port: u32,
+    /// Whether the Dockerfile has a `debug` stage for compose.debug.yaml to build.
+    pub stage: bool,
+    /// The command under the debugger, when it differs from the app's.
+    pub command: Option<Vec<String>>,
+    /// Extra environment for the debug run, sorted.
+    pub environment: Vec<(String, String)>,
+    /// The debugger version the debug stage installs.
+    pub version: String,
+    /// The VS Code launch configuration, as pretty JSON indented for launch.json.
+    pub launch: String,
+}
+
+/// CI workflow settings.
+#[derive(Debug, Serialize)]
+pub struct CiContext {
+    /// Severities the scan fails on, e.g. `HIGH,CRITICAL`.
+    pub severity: &'static str,
+    /// Fail only on fixable vulnerabilities.
+    pub ignore_unfixed: bool,
 }
 
 /// The runtime user.
@@ -437,7 +621,11 @@ impl Context {
             ],
             base_image,
             workdir: manifest.app.workdir.clone(),
-            command: manifest.app.command.clone(),
+            command: if manifest.app.command.is_empty() {
+                stack.default_command(manifest).unwrap_or_default()
+            } else {
+                manifest.app.command.clone()
+            },
             ports: manifest.app.ports.clone(),
             sources: manifest
                 .app
@@ -456,7 +644,7 @@ impl Context {
             healthcheck,
             compose: ComposeContext {
                 bind: c.bind.clone(),
-                env_file: c.env_file.clone(),
+                env_file: c.env_file.to_vec(),
                 restart: c.restart.as_str(),
                 read_only: c.read_only,
                 tmpfs: c.tmpfs.clone(),
@@ -468,6 +656,43 @@ impl Context {
                 service_env,
             },
             dockerignore_extra: manifest.dockerignore.extra.clone(),
+            debug: manifest.debug.as_ref().and_then(|d| {
+                let setup = stack.debug(manifest, d)?;
+                let mut launch = serde_json::to_string_pretty(&setup.launch).expect("plain JSON");
+                launch = launch.replace('\n', "\n    ");
+                Some(DebugContext {
+                    port: setup.port,
+                    stage: setup.stage,
+                    command: setup.command,
+                    environment: setup.environment,
+                    version: setup.version,
+                    launch,
+                })
+            }),
+            ci: manifest.ci.as_ref().map(|ci| CiContext {
+                severity: ci.severity.and_above(),
+                ignore_unfixed: ci.ignore_unfixed,
+            }),
+            image_ref: {
+                let p = &manifest.publish;
+                let mut parts = Vec::new();
+                if let Some(registry) = &p.registry {
+                    parts.push(registry.clone());
+                }
+                if let Some(account) = &p.account {
+                    parts.push(account.clone());
+                }
+                parts.push(manifest.name.clone());
+                parts.join("/")
+            },
+            smoke_url: manifest.app.ports.first().map(|port| {
+                let path = manifest
+                    .healthcheck
+                    .path
+                    .clone()
+                    .unwrap_or_else(|| "/".to_owned());
+                format!("http://127.0.0.1:{port}{path}")
+            }),
         }
     }
 }

@@ -329,7 +329,8 @@ fn p18_healthcheck_in_image_and_compose() {
     let (dockerfile, _, _) = outputs(&python(""));
     assert!(dockerfile.contains("socket.create_connection(('127.0.0.1', 8000), timeout=5)"));
     let (dockerfile, _, compose) = outputs(&python("\n[healthcheck]\nenabled = false\n"));
-    assert!(!dockerfile.contains("HEALTHCHECK") && !compose.contains("healthcheck:"));
+    assert!(dockerfile.contains("\nHEALTHCHECK NONE\n"), "{dockerfile}");
+    assert!(!dockerfile.contains("HEALTHCHECK --") && !compose.contains("healthcheck:"));
 }
 
 #[test]

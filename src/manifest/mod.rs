@@ -7,6 +7,7 @@
 //! 3. deserialization into the types;
 //! 4. semantic rules ([`validate`]), the stack's own included.
 
+pub mod extras;
 pub mod model;
 pub mod spans;
 mod structure;
@@ -15,6 +16,7 @@ pub mod validate;
 use std::path::Path;
 use std::sync::OnceLock;
 
+pub use extras::*;
 pub use model::*;
 pub use structure::closest;
 pub use validate::Checker;

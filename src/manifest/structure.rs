@@ -140,8 +140,8 @@ impl<'s> Walker<'s> {
             self.alternatives(node, alternatives, path, span);
             return;
         }
-        if let Some(types) = schema_types(schema) {
-            if !types.iter().any(|ty| node.matches_type(ty)) {
+        if let Some(types) = schema_types(schema)
+            && !types.iter().any(|ty| node.matches_type(ty)) {
                 let expected: Vec<&str> = types
                     .iter()
                     .filter(|ty| **ty != "null")
@@ -162,7 +162,6 @@ impl<'s> Walker<'s> {
                 );
                 return;
             }
-        }
         if let Some(options) = schema.get("enum").and_then(Json::as_array) {
             self.enumeration(node, options, path, span);
             return;

@@ -160,8 +160,93 @@ pub fn validate(
             );
         }
     }
+    extras(manifest, &mut c);
     stacks::get(manifest.stack).validate(manifest, &mut c);
     c.out
+}
+
+/// `[debug]`, `[ci]`, `[publish]` and `[templates]`.
+fn extras(m: &Manifest, c: &mut Checker<'_>) {
+    if let Some(debug) = &m.debug {
+        let stack = stacks::get(m.stack);
+        if stack.debug(m, debug).is_none() {
+            c.key_error(
+                "debug-unsupported",
+                &["debug".into()],
+                format!("the {} stack has no debugger set-up yet", m.stack.as_str()),
+                "not supported for this stack",
+            );
+        }
+        if let Some(port) = debug.port {
+            if !(1..=65535).contains(&port) || port == 22 {
+                c.error(
+                    "debug-port",
+                    &["debug".into(), "port".into()],
+                    format!("debug port {port} is not a usable port"),
+                    "use 1–65535, not 22",
+                );
+            } else if m.app.ports.contains(&port) {
+                c.error(
+                    "debug-port",
+                    &["debug".into(), "port".into()],
+                    format!("debug port {port} is also an app port"),
+                    "already used by the app",
+                );
+            }
+        }
+        if let Some(version) = &debug.version
+            && !(version
+                .split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_digit())))
+        {
+            c.error(
+                "tool-version",
+                &["debug".into(), "version".into()],
+                format!("`{version}` is not an exact version"),
+                "expected e.g. \"1.8.22\"",
+            );
+        }
+    }
+    if let Some(ci) = &m.ci
+        && let Some(path) = &ci.path
+    {
+        c.relative_path(&["ci".into(), "path".into()], path, "workflow path");
+    }
+    let plain = |v: &str, extra: &str| {
+        !v.is_empty()
+            && v.chars().all(|ch| {
+                ch.is_ascii_lowercase()
+                    || ch.is_ascii_digit()
+                    || "._-".contains(ch)
+                    || extra.contains(ch)
+            })
+    };
+    if let Some(registry) = &m.publish.registry
+        && !plain(registry, ":")
+    {
+        c.error(
+            "publish-registry",
+            &["publish".into(), "registry".into()],
+            format!("`{registry}` is not a registry host"),
+            "expected e.g. ghcr.io or registry.example.com:5000",
+        );
+    }
+    if let Some(account) = &m.publish.account
+        && !plain(account, "/")
+    {
+        c.error(
+            "publish-account",
+            &["publish".into(), "account".into()],
+            format!("`{account}` is not a registry account"),
+            "lower-case letters, digits, `.`, `_`, `-`, `/`",
+        );
+    }
+    if let Some(dir) = &m.templates.dir {
+        let path = ["templates".into(), "dir".into()];
+        if c.relative_path(&path, dir, "templates directory") {
+            c.must_exist(&path, dir, "templates directory", true);
+        }
+    }
 }
 
 /// No value or key may hold a newline, NUL or other control character: nothing in the manifest
@@ -267,13 +352,12 @@ fn stack_sections(doc: &Document<String>, m: &Manifest, c: &mut Checker<'_>) {
     }
 }
 
-/// Whether an environment variable name looks like it holds a secret.
+/// Whether an environment variable name looks like it holds a secret or credential. This is at
+/// least as broad as hadolint's DL3064 (which flags such names in `ENV`), so that what dgen
+/// accepts never makes the linter complain.
 pub fn looks_secret(key: &str) -> bool {
     let upper = key.to_ascii_uppercase();
-    if upper.ends_with("_FILE") {
-        // A path to a secret file (POSTGRES_PASSWORD_FILE=/run/secrets/db), not a secret.
-        return false;
-    }
+    let lower = key.to_ascii_lowercase();
     const WORDS: &[&str] = &[
         "PASSWORD",
         "PASSWD",
@@ -295,11 +379,41 @@ pub fn looks_secret(key: &str) -> bool {
         ("SIGNING", "KEY"),
         ("CLIENT", "SECRET"),
     ];
+    // Substrings and names that hadolint DL3064 treats as sensitive.
+    const SUBSTRINGS: &[&str] = &[
+        "api_key",
+        "client_key",
+        "password",
+        "private",
+        "secret",
+        "token",
+        "username",
+    ];
+    const KNOWN: &[&str] = &[
+        "APPLICATION_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "CF_USERNAME",
+        "CI_DEPLOY_USER",
+        "DOCKER_EMAIL",
+        "FACEBOOK_APP_ID",
+        "HEROKU_API_USER",
+        "OKTA_AUTHN_GROUPID",
+        "OKTA_CLIENT_ORGURL",
+        "OKTA_OAUTH2_CLIENTID",
+        "OS_USERNAME",
+        "STRIPE_DEVICE_NAME",
+        "TRAVIS_OS_NAME",
+        "TRAVIS_SECURE_ENV_VARS",
+        "TRAVIS_SUDO",
+        "VAULT_CLIENT_KEY",
+    ];
     let words: Vec<&str> = upper.split(['_', '-', '.']).collect();
     words.iter().any(|w| WORDS.contains(w))
         || words
             .windows(2)
             .any(|pair| PAIRS.contains(&(pair[0], pair[1])))
+        || SUBSTRINGS.iter().any(|s| lower.contains(s))
+        || KNOWN.contains(&upper.as_str())
 }
 
 /// Whether a value is a URL with a password in it (`scheme://user:pass@host`).
@@ -323,7 +437,8 @@ fn is_env_name(key: &str) -> bool {
 
 fn app(m: &Manifest, c: &mut Checker<'_>) {
     let app = &m.app;
-    if app.command.is_empty() {
+    let default_command = stacks::get(m.stack).default_command(m).is_some();
+    if app.command.is_empty() && !default_command {
         c.error(
             "command-empty",
             &["app".into(), "command".into()],
@@ -334,7 +449,7 @@ fn app(m: &Manifest, c: &mut Checker<'_>) {
             "set `command` in `[app]` to the program and its arguments, e.g. [\"python\", \"app.py\"]"
                 .to_owned(),
         );
-    } else if app.command[0].trim().is_empty() {
+    } else if app.command.first().is_some_and(|p| p.trim().is_empty()) {
         c.error(
             "command-empty",
             &["app".into(), "command".into(), 0.into()],
@@ -425,7 +540,7 @@ fn app(m: &Manifest, c: &mut Checker<'_>) {
                 "invalid name",
             )
             .help = Some("use letters, digits and `_`, not starting with a digit".to_owned());
-        } else if looks_secret(key) && !value.is_empty() {
+        } else if looks_secret(key) {
             c.key_error(
                 "env-secret",
                 &path,
@@ -433,7 +548,7 @@ fn app(m: &Manifest, c: &mut Checker<'_>) {
                 "secret in the manifest",
             )
             .help = Some(
-                "remove it here and pass it at run time: put it in the env file (`.env`, see [compose] env_file) or use compose secrets"
+                "remove it here and pass it at run time: put it in the env file (`.env`, see [compose] env_file) or use compose secrets; hadolint (DL3064) flags such names in ENV too"
                     .to_owned(),
             );
         } else if url_with_password(value) {
@@ -585,8 +700,8 @@ fn healthcheck(m: &Manifest, c: &mut Checker<'_>) {
             "empty command",
         );
     }
-    if let Some(port) = h.port {
-        if !m.app.ports.contains(&port) {
+    if let Some(port) = h.port
+        && !m.app.ports.contains(&port) {
             c.error(
                 "healthcheck-port",
                 &["healthcheck".into(), "port".into()],
@@ -594,7 +709,6 @@ fn healthcheck(m: &Manifest, c: &mut Checker<'_>) {
                 "not in [app] ports",
             );
         }
-    }
     if h.enabled && h.command.is_none() && m.app.ports.is_empty() {
         let at: &[Seg<'_>] = if c.span(&["healthcheck".into()]) == Some(0..0) {
             &["app".into(), "command".into()]
@@ -779,12 +893,15 @@ fn compose(m: &Manifest, c: &mut Checker<'_>) {
             "zero",
         );
     }
-    for (i, file) in compose.env_file.iter().enumerate() {
-        c.relative_path(
-            &["compose".into(), "env_file".into(), i.into()],
-            file,
-            "env file",
-        );
+    let env_files = compose.env_file.to_vec();
+    let many = matches!(compose.env_file, super::model::OneOrMany::Many(_));
+    for (i, file) in env_files.iter().enumerate() {
+        let path: Vec<Seg<'_>> = if many {
+            vec!["compose".into(), "env_file".into(), i.into()]
+        } else {
+            vec!["compose".into(), "env_file".into()]
+        };
+        c.relative_path(&path, file, "env file");
     }
     for (i, path) in compose.tmpfs.iter().enumerate() {
         if !path.starts_with('/') || path.contains(' ') {
@@ -852,13 +969,24 @@ mod tests {
         ] {
             assert!(looks_secret(key), "{key}");
         }
+        // hadolint DL3064 flags these in ENV, so they must go through the env file too.
+        for key in [
+            "DB_USERNAME",
+            "PASSWORD_FILE",
+            "DJANGO_SECRET_KEY_FILE",
+            "DOCKER_EMAIL",
+            "PRIVATE_NETWORK",
+            "TOKENIZER_MODEL",
+        ] {
+            assert!(looks_secret(key), "{key}");
+        }
         for key in [
             "LOG_LEVEL",
-            "PASSWORD_FILE",
-            "TOKENIZER_MODEL",
             "AUTHOR",
             "KEYBOARD",
             "PORT",
+            "DJANGO_SETTINGS_MODULE",
+            "USER_AGENT",
         ] {
             assert!(!looks_secret(key), "{key}");
         }

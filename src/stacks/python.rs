@@ -4,8 +4,10 @@
 
 use serde::Serialize;
 
-use super::{Probe, Stack};
-use crate::manifest::{Checker, Manifest, Python as Settings, PythonPackageManager, StackName};
+use super::{DebugSetup, Probe, Stack};
+use crate::manifest::{
+    Checker, Debug, Manifest, Python as Settings, PythonPackageManager, StackName,
+};
 
 /// The Python stack.
 pub struct Python;
@@ -125,6 +127,47 @@ impl Stack for Python {
             poetry_version: s.poetry_version.clone(),
             compile_bytecode: s.compile_bytecode,
         }))
+    }
+
+    fn debug(&self, manifest: &Manifest, debug: &Debug) -> Option<DebugSetup> {
+        let port = debug.port.unwrap_or(5678);
+        let mut command = vec![
+            "python".to_owned(),
+            "-m".to_owned(),
+            "debugpy".to_owned(),
+            "--listen".to_owned(),
+            format!("0.0.0.0:{port}"),
+        ];
+        if debug.wait_for_client {
+            command.push("--wait-for-client".to_owned());
+        }
+        let app = &manifest.app.command;
+        match app.first().map(String::as_str) {
+            // `python app.py` / `python -m pkg`: debugpy takes the same arguments.
+            Some("python" | "python3") => command.extend(app[1..].iter().cloned()),
+            // A console script (gunicorn, uvicorn, celery, …) is a Python file in the venv.
+            Some(program) if !program.contains('/') => {
+                command.push(format!("/opt/venv/bin/{program}"));
+                command.extend(app[1..].iter().cloned());
+            }
+            _ => command.extend(app.iter().cloned()),
+        }
+        let launch = serde_json::json!({
+            "name": format!("{}: attach", manifest.name),
+            "type": "debugpy",
+            "request": "attach",
+            "connect": {"host": "127.0.0.1", "port": port},
+            "pathMappings": [{"localRoot": "${workspaceFolder}", "remoteRoot": manifest.app.workdir}],
+            "justMyCode": true,
+        });
+        Some(DebugSetup {
+            port,
+            stage: true,
+            command: Some(command),
+            environment: Vec::new(),
+            version: debug.version.clone().unwrap_or_else(|| "1.8.22".to_owned()),
+            launch,
+        })
     }
 
     fn probe_command(&self, probe: &Probe) -> Vec<String> {
