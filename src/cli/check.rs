@@ -44,6 +44,9 @@ pub struct Args {
     /// The report format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Template overrides to render with, instead of each manifest's `[templates] dir`.
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
 }
 
 pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
@@ -61,7 +64,7 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
         );
         return ExitStatus::Error;
     }
-    let reports = drift::check_all(&manifests, color.stderr());
+    let reports = drift::check_all(&manifests, color.stderr(), args.templates.as_deref());
     let base = std::env::current_dir().unwrap_or_default();
     let text = match args.format {
         Format::Human => report::human(&reports, args.strict, args.verbose, &base),

@@ -25,6 +25,9 @@ pub struct Args {
     /// Lines of context around each change.
     #[arg(short = 'U', long, default_value_t = 3)]
     context: usize,
+    /// Template overrides to render with, instead of the manifest's `[templates] dir`.
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
 }
 
 const RED: &str = "\x1b[31m";
@@ -50,7 +53,7 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
     let mut status = ExitStatus::Success;
     let mut out = String::new();
     for manifest in &manifests {
-        let report = drift::check_manifest(manifest, color.stderr());
+        let report = drift::check_manifest(manifest, color.stderr(), args.templates.as_deref());
         if let Some(error) = &report.error {
             eprint!("{error}");
             status = ExitStatus::Error;

@@ -2,9 +2,11 @@
 
 mod check;
 mod diff;
+mod init;
 mod render;
 mod schema;
 mod style;
+mod templates;
 
 use std::path::PathBuf;
 
@@ -35,6 +37,7 @@ impl From<ExitStatus> for std::process::ExitCode {
 
 const AFTER_HELP: &str = "\
 Examples:
+  dgen init                        detect the project and write a commented dgen.toml
   dgen render                      write Dockerfile, .dockerignore and compose.yaml next to ./dgen.toml
   dgen render -m services/api/dgen.toml --stdout --only dockerfile
   dgen check                       fail (exit 1) when generated files drift from their manifests
@@ -57,6 +60,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Detect the project and write a commented dgen.toml.
+    #[command(after_help = init::AFTER_HELP)]
+    Init(init::Args),
     /// Render the files a manifest describes.
     #[command(after_help = render::AFTER_HELP)]
     Render(render::Args),
@@ -66,6 +72,9 @@ enum Command {
     /// Show how generated files on disk differ from what their manifest renders.
     #[command(after_help = diff::AFTER_HELP)]
     Diff(diff::Args),
+    /// List or print the built-in templates, to start a team override from.
+    #[command(after_help = templates::AFTER_HELP)]
+    Templates(templates::Args),
     /// Print the manifest's JSON Schema (for editors: taplo, Even Better TOML).
     #[command(after_help = schema::AFTER_HELP)]
     Schema(schema::Args),
@@ -84,9 +93,11 @@ pub fn run() -> ExitStatus {
     let cli = Cli::parse();
     let color = cli.color;
     match cli.command {
+        Command::Init(args) => init::run(args, color),
         Command::Render(args) => render::run(args, color),
         Command::Schema(args) => schema::run(args),
         Command::Check(args) => check::run(args, color),
+        Command::Templates(args) => templates::run(args),
         Command::Diff(args) => diff::run(args, color),
     }
 }

@@ -25,14 +25,23 @@ pub enum Only {
     Dockerignore,
     /// The compose.yaml.
     Compose,
+    /// The compose.debug.yaml and .vscode/launch.json.
+    Debug,
+    /// The CI workflow.
+    Ci,
+    /// The README.Docker.md.
+    Readme,
 }
 
 impl Only {
-    fn kind(self) -> FileKind {
+    fn matches(self, kind: FileKind) -> bool {
         match self {
-            Only::Dockerfile => FileKind::Dockerfile,
-            Only::Dockerignore => FileKind::DockerIgnore,
-            Only::Compose => FileKind::Compose,
+            Only::Dockerfile => kind == FileKind::Dockerfile,
+            Only::Dockerignore => kind == FileKind::DockerIgnore,
+            Only::Compose => kind == FileKind::Compose,
+            Only::Debug => matches!(kind, FileKind::ComposeDebug | FileKind::VsCodeLaunch),
+            Only::Ci => kind == FileKind::CiWorkflow,
+            Only::Readme => kind == FileKind::ReadmeDocker,
         }
     }
 }
@@ -54,6 +63,9 @@ pub struct Args {
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
+    /// Template overrides, instead of the manifest's `[templates] dir`.
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
 }
 
 pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
@@ -68,17 +80,16 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
     if !project.loaded.warnings.is_empty() && !args.quiet {
         eprint!("{}", project.render_warnings(err_color));
     }
-    let files = match project.render() {
+    let files = match project.render_with(args.templates.as_deref()) {
         Ok(files) => files,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitStatus::Error;
         }
     };
-    let wanted: Vec<FileKind> = args.only.iter().map(|o| o.kind()).collect();
     let files: Vec<_> = files
         .into_iter()
-        .filter(|f| wanted.is_empty() || wanted.contains(&f.kind))
+        .filter(|f| args.only.is_empty() || args.only.iter().any(|o| o.matches(f.kind)))
         .collect();
     if args.stdout {
         let mut stdout = std::io::stdout().lock();
