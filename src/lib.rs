@@ -7,7 +7,9 @@
 //! `dgen` binary holds the command line and all terminal output.
 
 pub mod diagnostic;
+pub mod dockerfile;
 pub mod drift;
+pub mod init;
 pub mod manifest;
 pub mod output;
 pub mod practices;
