@@ -1,0 +1,3 @@
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "1")

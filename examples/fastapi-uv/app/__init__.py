@@ -1,0 +1,1 @@
+"""fastapi-uv example app."""
