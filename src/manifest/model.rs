@@ -25,6 +25,21 @@ pub struct Manifest {
     /// Settings of the Python stack.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub python: Option<Python>,
+    /// Settings of the Go stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go: Option<crate::stacks::go::Go>,
+    /// Settings of the Rust stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust: Option<crate::stacks::rust::Rust>,
+    /// Settings of the Java stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub java: Option<crate::stacks::java::Java>,
+    /// Settings of the Node.js stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<crate::stacks::node::NodeSettings>,
+    /// Settings of the static-site stack (`stack = "static"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#static: Option<crate::stacks::static_site::StaticSettings>,
     /// The container's HEALTHCHECK (P18), also used by compose.
     #[serde(default)]
     pub healthcheck: Healthcheck,
@@ -40,6 +55,20 @@ pub struct Manifest {
     /// The generated `compose.yaml`: hardening, limits and backing services.
     #[serde(default)]
     pub compose: Compose,
+    /// Debugging from VS Code (P20): present means `compose.debug.yaml` and
+    /// `.vscode/launch.json` are generated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debug: Option<super::extras::Debug>,
+    /// A CI workflow that checks drift, lints, builds and scans the image (P19); present means
+    /// it is generated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci: Option<super::extras::Ci>,
+    /// Where the image is pushed, for the generated run instructions (`README.Docker.md`, P21).
+    #[serde(default)]
+    pub publish: super::extras::Publish,
+    /// Team templates that override dgen's built-in ones, whole or block by block.
+    #[serde(default)]
+    pub templates: super::extras::Templates,
 }
 
 /// The stacks dgen knows.
@@ -48,6 +77,17 @@ pub struct Manifest {
 pub enum StackName {
     /// Python: pip, uv or poetry; a virtual environment built in a builder stage.
     Python,
+    /// Go: a static binary built with the Go toolchain, on a distroless or scratch image.
+    Go,
+    /// Rust: a release binary built with cargo (dependencies cached in their own layer).
+    Rust,
+    /// Java: a jar built with Maven or Gradle on a JDK, run on a JRE.
+    Java,
+    /// Node.js: npm, yarn or pnpm from the lock file, an optional build stage, production
+    /// dependencies only in the final image.
+    Node,
+    /// A static site: an optional Node.js build, served by unprivileged nginx.
+    Static,
 }
 
 impl StackName {
@@ -55,6 +95,11 @@ impl StackName {
     pub fn as_str(self) -> &'static str {
         match self {
             StackName::Python => "python",
+            StackName::Go => "go",
+            StackName::Rust => "rust",
+            StackName::Java => "java",
+            StackName::Node => "node",
+            StackName::Static => "static",
         }
     }
 }
@@ -65,14 +110,17 @@ impl StackName {
 pub struct App {
     /// The command the container runs, in exec form (a list: program and arguments), e.g.
     /// `["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]`. Becomes `CMD` (exec form: signals
-    /// reach the app, no shell in between).
+    /// reach the app, no shell in between). Required, except with `stack = "static"`, whose
+    /// nginx image brings its own.
     pub command: Vec<String>,
     /// The TCP ports the app listens on (1–65535; 22 is refused). Empty for a worker. Each
     /// becomes an `EXPOSE` and a compose port (P06).
     pub ports: Vec<u32>,
     /// The paths copied into the image, relative to the manifest's directory: only what the app
     /// needs, never the whole directory (P12). Each is copied to the same relative path under
-    /// `workdir`, owned by root (P17).
+    /// `workdir`, owned by root (P17). With a build step (`[node] build`, `[static] build`)
+    /// they are the build's inputs instead, and only the build's output reaches the image; so
+    /// with the compiled stacks (Go, Rust, Java), whose runtime files are `[go]`/`[rust] assets`.
     pub sources: Vec<String>,
     /// Non-secret environment variables set in the image (`ENV`) and in compose. Keys that look
     /// like secrets (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY, …) are refused: pass secrets
@@ -246,9 +294,10 @@ pub struct Compose {
     /// The host address published ports bind to. `127.0.0.1` keeps the app off the network;
     /// `0.0.0.0` publishes it on every interface.
     pub bind: String,
-    /// Env files read at run time: where secrets (passwords, tokens) go, never in the manifest
-    /// (P14). Compose refuses to start when a listed file is missing: create it (`touch .env`).
-    pub env_file: Vec<String>,
+    /// Env files read at run time (one path or a list): where secrets (passwords, tokens) go,
+    /// never in the manifest (P14). Compose refuses to start when a listed file is missing:
+    /// create it (`touch .env`). An empty list leaves env files out.
+    pub env_file: OneOrMany,
     /// The restart policy.
     pub restart: RestartPolicy,
     /// Run with a read-only root filesystem; `tmpfs` paths stay writable.
@@ -274,7 +323,7 @@ impl Default for Compose {
         Compose {
             enabled: true,
             bind: "127.0.0.1".to_owned(),
-            env_file: vec![".env".to_owned()],
+            env_file: OneOrMany::One(".env".to_owned()),
             restart: RestartPolicy::UnlessStopped,
             read_only: true,
             tmpfs: vec!["/tmp".to_owned()],
@@ -283,6 +332,26 @@ impl Default for Compose {
             pids: 256,
             postgres: None,
             redis: None,
+        }
+    }
+}
+
+/// One string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// One string.
+    One(String),
+    /// A list of strings.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The strings, as a list.
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(one) => vec![one.clone()],
+            OneOrMany::Many(many) => many.clone(),
         }
     }
 }

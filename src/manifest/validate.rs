@@ -701,14 +701,15 @@ fn healthcheck(m: &Manifest, c: &mut Checker<'_>) {
         );
     }
     if let Some(port) = h.port
-        && !m.app.ports.contains(&port) {
-            c.error(
-                "healthcheck-port",
-                &["healthcheck".into(), "port".into()],
-                format!("port {port} is not one of the app's ports"),
-                "not in [app] ports",
-            );
-        }
+        && !m.app.ports.contains(&port)
+    {
+        c.error(
+            "healthcheck-port",
+            &["healthcheck".into(), "port".into()],
+            format!("port {port} is not one of the app's ports"),
+            "not in [app] ports",
+        );
+    }
     if h.enabled && h.command.is_none() && m.app.ports.is_empty() {
         let at: &[Seg<'_>] = if c.span(&["healthcheck".into()]) == Some(0..0) {
             &["app".into(), "command".into()]

@@ -6,7 +6,13 @@
 //! [`crate::manifest::Manifest`], write `src/stacks/<name>.rs` and `templates/<name>/`, and list
 //! it in [`all`].
 
+pub mod go;
+pub mod java;
+mod native;
+pub mod node;
 mod python;
+pub mod rust;
+pub mod static_site;
 
 use crate::manifest::{Checker, Manifest, StackName};
 
@@ -31,6 +37,24 @@ pub enum Probe {
     },
 }
 
+/// How a stack runs the app under its debugger (P20).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DebugSetup {
+    /// The debugger's port.
+    pub port: u32,
+    /// Whether the stack's Dockerfile template adds a `debug` stage (built only by
+    /// compose.debug.yaml) that holds the debugger.
+    pub stage: bool,
+    /// The command under the debugger, when it differs from the app's.
+    pub command: Option<Vec<String>>,
+    /// Extra environment for the debug run.
+    pub environment: Vec<(String, String)>,
+    /// The debugger version the debug stage installs (empty when nothing is installed).
+    pub version: String,
+    /// The VS Code attach configuration (one entry of launch.json's `configurations`).
+    pub launch: serde_json::Value,
+}
+
 /// One stack: its rules and what its templates need.
 pub trait Stack: Sync {
     /// The stack's name, which is also its settings table and its templates folder.
@@ -51,11 +75,30 @@ pub trait Stack: Sync {
     /// The exec-form command that runs `probe` with the runtime's own tools (slim images have
     /// no curl or wget).
     fn probe_command(&self, probe: &Probe) -> Vec<String>;
+
+    /// The command the container runs when `[app] command` is empty, for stacks whose base
+    /// image brings its own (e.g. nginx); `None` makes `command` required.
+    fn default_command(&self, _manifest: &Manifest) -> Option<Vec<String>> {
+        None
+    }
+
+    /// How the app runs under its debugger; `None` when the stack has no debugger support, which
+    /// makes a `[debug]` table an error.
+    fn debug(&self, _manifest: &Manifest, _debug: &crate::manifest::Debug) -> Option<DebugSetup> {
+        None
+    }
 }
 
 /// Every registered stack.
 pub fn all() -> &'static [&'static dyn Stack] {
-    &[&python::Python]
+    &[
+        &python::Python,
+        &go::GoStack,
+        &rust::RustStack,
+        &java::JavaStack,
+        &node::Node,
+        &static_site::StaticSite,
+    ]
 }
 
 /// The stack named `name`.
