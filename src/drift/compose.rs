@@ -137,10 +137,12 @@ impl Walker<'_> {
     fn explain(&self, path: &[String], removed: bool) -> (String, Option<&'static str>) {
         let last = path.last().map(String::as_str).unwrap_or("");
         let in_service = path.len() == 3 && path[0] == "services";
-        if in_service && removed
-            && let Some((_, why, id)) = HARDENING.iter().find(|(k, _, _)| *k == last) {
-                return (format!(": {why}"), *id);
-            }
+        if in_service
+            && removed
+            && let Some((_, why, id)) = HARDENING.iter().find(|(k, _, _)| *k == last)
+        {
+            return (format!(": {why}"), *id);
+        }
         if in_service && last == "ports" {
             return (": published ports changed".to_owned(), Some("P06"));
         }

@@ -141,27 +141,28 @@ impl<'s> Walker<'s> {
             return;
         }
         if let Some(types) = schema_types(schema)
-            && !types.iter().any(|ty| node.matches_type(ty)) {
-                let expected: Vec<&str> = types
-                    .iter()
-                    .filter(|ty| **ty != "null")
-                    .map(|ty| describe_type(ty))
-                    .collect();
-                self.out.push(
-                    Diagnostic::error(
-                        "wrong-type",
-                        format!(
-                            "{} must be {}, not {}",
-                            display_path(path),
-                            expected.join(" or "),
-                            node.type_name()
-                        ),
-                        span,
-                    )
-                    .with_label(format!("expected {}", expected.join(" or "))),
-                );
-                return;
-            }
+            && !types.iter().any(|ty| node.matches_type(ty))
+        {
+            let expected: Vec<&str> = types
+                .iter()
+                .filter(|ty| **ty != "null")
+                .map(|ty| describe_type(ty))
+                .collect();
+            self.out.push(
+                Diagnostic::error(
+                    "wrong-type",
+                    format!(
+                        "{} must be {}, not {}",
+                        display_path(path),
+                        expected.join(" or "),
+                        node.type_name()
+                    ),
+                    span,
+                )
+                .with_label(format!("expected {}", expected.join(" or "))),
+            );
+            return;
+        }
         if let Some(options) = schema.get("enum").and_then(Json::as_array) {
             self.enumeration(node, options, path, span);
             return;
