@@ -81,11 +81,18 @@ impl Stack for Python {
                 );
             }
         }
-        let requirements = ["python".into(), "requirements".into()];
+        // Point at `requirements` when the manifest sets it, else at `stack = "python"`, whose
+        // default it is.
+        let requirements: &[crate::manifest::spans::Seg<'_>] =
+            if c.span(&["python".into(), "requirements".into()]) == Some(0..0) {
+                &["stack".into()]
+            } else {
+                &["python".into(), "requirements".into()]
+            };
         if s.package_manager == PythonPackageManager::Pip
-            && c.relative_path(&requirements, &s.requirements, "requirements file")
+            && c.relative_path(requirements, &s.requirements, "requirements file")
         {
-            c.must_exist(&requirements, &s.requirements, "requirements file", true);
+            c.must_exist(requirements, &s.requirements, "requirements file", true);
         }
         if s.package_manager != PythonPackageManager::Pip {
             let manager = ["python".into(), "package_manager".into()];
