@@ -336,3 +336,88 @@ fn an_undefined_variable_in_a_builtin_is_an_error_not_an_empty_string() {
     let (code, _, err) = dgen(dir.path(), &["render", "--templates", "team"]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn p20_node_debugging_uses_the_inspector_without_changing_the_image() {
+    let text = "name = \"api\"\nstack = \"node\"\n\n[app]\ncommand = [\"node\", \"server.js\"]\nports = [3000]\nsources = [\"server.js\"]\n\n[debug]\nport = 9230\n";
+    let files = render(text);
+    let plain = render(&text.replace("\n[debug]\nport = 9230\n", ""));
+    assert_eq!(
+        common::file(&files, FileKind::Dockerfile),
+        common::file(&plain, FileKind::Dockerfile),
+        "the image is the production one"
+    );
+    let compose = common::file(&files, FileKind::ComposeDebug);
+    let doc = &YamlLoader::load_from_str(&compose).unwrap()[0];
+    let service = &doc["services"]["api"];
+    assert!(service["build"].is_badvalue(), "no debug stage to build");
+    assert_eq!(
+        service["environment"]["NODE_OPTIONS"].as_str(),
+        Some("--inspect=0.0.0.0:9230")
+    );
+    assert_eq!(service["ports"][0].as_str(), Some("127.0.0.1:9230:9230"));
+    let launch = common::file(&files, FileKind::VsCodeLaunch);
+    let json: String = launch
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let launch: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(launch["configurations"][0]["type"], "node");
+    assert_eq!(launch["configurations"][0]["port"], 9230);
+    assert_eq!(launch["configurations"][0]["remoteRoot"], "/app");
+}
+
+#[test]
+fn debug_on_a_stack_without_a_debugger_is_refused() {
+    let text = "name = \"site\"\nstack = \"static\"\n\n[app]\nports = [8080]\nsources = [\"index.html\"]\n\n[debug]\n";
+    assert_eq!(common::refusals(text), ["debug-unsupported"]);
+}
+
+#[test]
+fn p20_go_debugging_runs_delve_from_a_stage_the_final_image_skips() {
+    let text = "name = \"api\"\nstack = \"go\"\n\n[app]\ncommand = [\"api\", \"-addr\", \":8080\"]\nports = [8080]\nsources = [\"main.go\"]\n\n[debug]\n";
+    let dockerfile = file(text, FileKind::Dockerfile);
+    let all = instructions(&dockerfile);
+    let froms: Vec<_> = all.iter().filter(|i| i.starts_with("FROM ")).collect();
+    assert_eq!(
+        froms,
+        [
+            "FROM golang:1.25-bookworm AS build",
+            "FROM build AS debug",
+            "FROM gcr.io/distroless/static-debian12:nonroot"
+        ]
+    );
+    let last_from = all.iter().rposition(|i| i.starts_with("FROM ")).unwrap();
+    assert!(
+        all[last_from..].iter().all(|i| !i.contains("dlv")),
+        "Delve stays out of the final image"
+    );
+    let compose = file(text, FileKind::ComposeDebug);
+    let doc = &YamlLoader::load_from_str(&compose).unwrap()[0];
+    let service = &doc["services"]["api"];
+    assert_eq!(service["build"]["target"].as_str(), Some("debug"));
+    let command: Vec<&str> = service["command"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .map(|y| y.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        command,
+        [
+            "dlv",
+            "exec",
+            "/usr/local/bin/api",
+            "--headless",
+            "--listen=:2345",
+            "--api-version=2",
+            "--accept-multiclient",
+            "--continue",
+            "--",
+            "-addr",
+            ":8080"
+        ]
+    );
+    assert_eq!(service["ports"][0].as_str(), Some("127.0.0.1:2345:2345"));
+}

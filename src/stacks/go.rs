@@ -227,6 +227,51 @@ impl Stack for GoStack {
         }))
     }
 
+    /// Delve, in a `debug` stage built from the build stage (so it holds the toolchain and the
+    /// sources): the app rebuilt without optimisations and started under `dlv exec`.
+    fn debug(
+        &self,
+        manifest: &Manifest,
+        debug: &crate::manifest::Debug,
+    ) -> Option<super::DebugSetup> {
+        let port = debug.port.unwrap_or(2345);
+        let bin = binary(manifest);
+        let mut command = vec![
+            "dlv".to_owned(),
+            "exec".to_owned(),
+            format!("/usr/local/bin/{bin}"),
+            "--headless".to_owned(),
+            format!("--listen=:{port}"),
+            "--api-version=2".to_owned(),
+            "--accept-multiclient".to_owned(),
+        ];
+        if !debug.wait_for_client {
+            command.push("--continue".to_owned());
+        }
+        let args = manifest.app.command.get(1..).unwrap_or_default();
+        if !args.is_empty() {
+            command.push("--".to_owned());
+            command.extend(args.iter().cloned());
+        }
+        let launch = serde_json::json!({
+            "name": format!("{}: attach", manifest.name),
+            "type": "go",
+            "request": "attach",
+            "mode": "remote",
+            "host": "127.0.0.1",
+            "port": port,
+            "substitutePath": [{"from": "${workspaceFolder}", "to": "/src"}],
+        });
+        Some(super::DebugSetup {
+            port,
+            stage: true,
+            command: Some(command),
+            environment: Vec::new(),
+            version: debug.version.clone().unwrap_or_else(|| "1.25.2".to_owned()),
+            launch,
+        })
+    }
+
     fn probe_command(&self, probe: &Probe) -> Vec<String> {
         let [target, secs] = native::probe_args(probe);
         vec![PROBE_PATH.to_owned(), target, secs]

@@ -418,6 +418,39 @@ impl Stack for Node {
         }))
     }
 
+    /// The inspector is built into node: the debug run only sets `NODE_OPTIONS`, so the image is
+    /// the production one, unchanged.
+    fn debug(
+        &self,
+        manifest: &Manifest,
+        debug: &crate::manifest::Debug,
+    ) -> Option<super::DebugSetup> {
+        let port = debug.port.unwrap_or(9229);
+        let flag = if debug.wait_for_client {
+            "--inspect-brk"
+        } else {
+            "--inspect"
+        };
+        let launch = serde_json::json!({
+            "name": format!("{}: attach", manifest.name),
+            "type": "node",
+            "request": "attach",
+            "address": "127.0.0.1",
+            "port": port,
+            "localRoot": "${workspaceFolder}",
+            "remoteRoot": manifest.app.workdir,
+            "restart": true,
+        });
+        Some(super::DebugSetup {
+            port,
+            stage: false,
+            command: None,
+            environment: vec![("NODE_OPTIONS".to_owned(), format!("{flag}=0.0.0.0:{port}"))],
+            version: String::new(),
+            launch,
+        })
+    }
+
     fn probe_command(&self, probe: &Probe) -> Vec<String> {
         let code = match probe {
             Probe::Http {
