@@ -1,0 +1,123 @@
+"""Run-time-only lock files.
+
+Lock files embed registry addresses, so the examples never commit them: the
+suite creates them in the temp copy, against the index this machine uses, with
+the same tool version the generated Dockerfile pins.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import machine
+from engine import log
+
+SOURCE_NAME = "machine-index"
+
+
+class Tools:
+    """Package tools installed into venvs under the cache dir, one venv per tool version."""
+
+    def __init__(self, cache_dir: Path):
+        self.dir = cache_dir / "tools"
+
+    def executable(self, tool: str, version: str | None) -> Path:
+        venv = self.dir / f"{tool}-{version or 'latest'}"
+        exe = venv / "bin" / tool
+        if not exe.exists():
+            log(f"installing {tool} {version or '(latest)'} into {venv}")
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+            spec = f"{tool}=={version}" if version else tool
+            _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", spec], venv.parent)
+        return exe
+
+    def npm_executable(self, package: str, version: str) -> Path:
+        """An npm package's program (pnpm, yarn), installed with this machine's npm under the cache dir."""
+        prefix = self.dir / f"npm-{package}-{version}"
+        exe = prefix / "node_modules" / ".bin" / package
+        if not exe.exists():
+            log(f"installing {package}@{version} into {prefix}")
+            prefix.mkdir(parents=True, exist_ok=True)
+            _run(["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", f"{package}@{version}"],
+                 prefix)
+        return exe
+
+
+NODE_LOCK_FILES = {"npm": "package-lock.json", "yarn": "yarn.lock", "pnpm": "pnpm-lock.yaml"}
+
+
+def pinned_version(dockerfile: str, tool: str) -> str | None:
+    match = re.search(rf"\b{tool}==([A-Za-z0-9_.+!-]+)", dockerfile)
+    return match[1] if match else None
+
+
+def create(project: Path, manifest: dict, dockerfile: str, tools: Tools) -> list[str]:
+    manager = manifest.get("python", {}).get("package_manager")
+    if manager == "uv" and not (project / "uv.lock").exists():
+        return [_uv_lock(project, dockerfile, tools)]
+    if manager == "poetry" and not (project / "poetry.lock").exists():
+        return [_poetry_lock(project, dockerfile, tools)]
+    # Node.js: the node stack, or a static site with a Node.js build.
+    node = manifest.get("node", {}) if manifest.get("stack") == "node" else manifest.get("static", {})
+    if manifest.get("stack") == "node" or (manifest.get("stack") == "static" and node.get("build")):
+        manager = node.get("package_manager", "npm")
+        if not (project / NODE_LOCK_FILES[manager]).exists():
+            return [_node_lock(project, manager, dockerfile, tools)]
+    # Rust: a Cargo.lock with registry packages names the registry, so it is made here (std-only
+    # examples may commit theirs).
+    if manifest.get("stack") == "rust" and not (project / "Cargo.lock").exists():
+        _run(["cargo", "generate-lockfile"], project)
+        return ["created Cargo.lock at run time (this machine's cargo and registry; resolved for the "
+                "package's rust-version)"]
+    return []
+
+
+def _node_lock(project: Path, manager: str, dockerfile: str, tools: Tools) -> str:
+    """The lock file, resolved against the registry this machine's npm is configured with."""
+    quiet = ["--ignore-scripts"]
+    if manager == "npm":
+        _run(["npm", "install", "--package-lock-only", "--no-audit", "--no-fund", *quiet], project)
+        return "created package-lock.json at run time (this machine's npm and registry)"
+    match = re.search(rf"\b{manager}@([0-9][A-Za-z0-9_.+-]*)", dockerfile)
+    if not match:
+        raise RuntimeError(f"the Dockerfile pins no {manager} version (`npm install --global {manager}@X`)")
+    exe = tools.npm_executable(manager, match[1])
+    registry = machine.npm_settings("").get("registry")
+    if manager == "pnpm":
+        _run([str(exe), "install", "--lockfile-only", *quiet], project)
+    else:  # yarn 1 has no lock-only mode: install into a throwaway folder outside the project
+        modules = tools.dir / "yarn-modules-scratch"
+        _run([str(exe), "install", "--non-interactive", "--no-progress", "--modules-folder", str(modules),
+              *quiet, *(["--registry", registry] if registry else [])], project)
+        shutil.rmtree(modules, ignore_errors=True)
+    return f"created {NODE_LOCK_FILES[manager]} at run time ({manager} {match[1]}, this machine's registry)"
+
+
+def _uv_lock(project: Path, dockerfile: str, tools: Tools) -> str:
+    version = pinned_version(dockerfile, "uv")
+    uv = tools.executable("uv", version)
+    _run([str(uv), "lock"], project, env=machine.uv_env())
+    return f"created uv.lock at run time (uv {version or 'latest'}, the machine's index)"
+
+
+def _poetry_lock(project: Path, dockerfile: str, tools: Tools) -> str:
+    version = pinned_version(dockerfile, "poetry")
+    poetry = tools.executable("poetry", version)
+    env = {"POETRY_VIRTUALENVS_CREATE": "false", "POETRY_CACHE_DIR": str(tools.dir / "poetry-cache"),
+           "POETRY_NO_INTERACTION": "1"}
+    index = machine.simple_index_url()
+    _run([str(poetry), "source", "add", "--priority=primary", SOURCE_NAME, index], project, env=env)
+    _run([str(poetry), "lock"], project, env=env)
+    return (f"created poetry.lock at run time (poetry {version or 'latest'}), resolving against the machine's "
+            f"simple index added to the temp copy's pyproject.toml as primary source {SOURCE_NAME!r}")
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+    result = subprocess.run(cmd, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")

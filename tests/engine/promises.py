@@ -1,0 +1,597 @@
+"""The promises each example's generated files make, checked from outside the image."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tarfile
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import standins
+from engine import Docker, log
+from example import Example, edit_one_source, final_base, planted_paths
+
+PROMISES = {
+    1: "cold BuildKit build succeeds",
+    2: "container reports healthy",
+    3: "non-root process; root-owned, read-only app files; exposed ports = manifest",
+    4: "app answers on its declared port from the host",
+    5: "no .git, __pycache__, .env, virtualenv or package cache in the image",
+    6: "a source edit reuses the dependency-install layer",
+    7: "docker-compose brings the app to healthy; down -v cleans up",
+    8: "compose.debug.yaml runs the app under its debugger, whose port answers; the image has no debugger",
+}
+
+# Delve comes from the Go module proxy, which this machine cannot reach.
+DEBUG_OUT_OF_REACH = {"go": "the Go debug stage installs Delve from the Go module proxy, out of reach here"}
+# What a debugger leaves in an image that has one.
+DEBUGGER_FILES = re.compile(r"/site-packages/debugpy(?:/|$)|/usr/local/bin/dlv$")
+
+NAME_PREFIXES = ("dgen-engine-test-", "dgenenginetest")  # containers, compose projects: swept at the end
+
+PASS, FAIL, NOT_APPLICABLE, NOT_CHECKED = "pass", "FAIL", "n/a", "not checked"
+
+FORBIDDEN_IN_APP_DIR = {".git", "__pycache__", ".venv", "venv", ".env", "pyvenv.cfg"}
+PACKAGE_CACHES = re.compile(r"/\.cache/(?:pip|uv|pypoetry|yarn)(?:/|$)|/\.npm/_cacache(?:/|$)|/pnpm/store(?:/|$)|/\.pnpm-store(?:/|$)|/(?:pypoetry|poetry_cache|pip-cache|uv-cache)(?:/|$)")
+DEPENDENCY_INSTALL = re.compile(r"\b(?:pip3? install|uv sync|uv pip install|poetry install|npm (?:ci|install)|"
+                                r"yarn install|pnpm install|go mod download|cargo fetch)\b")
+# (Rust: the dependency layer is the `cargo fetch && cargo build` of a stub; the later `cargo build`
+# compiles the package itself and runs again after every source edit, as it must.)
+BUILD_STEP = re.compile(r"^#(\d+) \[(?:[^\]]+ )?\d+/\d+\] (.+)$")
+CACHED_STEP = re.compile(r"^#(\d+) CACHED$")
+COMPOSE_TIMEOUT = 180
+HTTP_ATTEMPTS_SECONDS = 15
+
+
+class Broken(Exception):
+    """A promise does not hold; the message says how."""
+
+
+class NotApplicable(Exception):
+    """The promise does not apply to this example (e.g. a worker has no port)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: str
+    uid: int
+    gid: int
+    mode: int
+    is_dir: bool
+    is_link: bool
+
+
+@dataclass
+class Outcome:
+    status: str = NOT_CHECKED
+    detail: str = ""
+
+
+@dataclass
+class Metrics:
+    cold_s: float | None = None
+    warm_s: float | None = None
+    size: int | None = None
+    added: int | None = None
+    healthy_s: float | None = None
+
+
+@dataclass
+class ExampleCheck:
+    docker: Docker
+    stand_ins: standins.StandIns
+    example: Example
+    health_timeout: float
+    health_interval: float = 0
+    outcomes: dict[int, Outcome] = field(default_factory=lambda: {n: Outcome() for n in PROMISES})
+    metrics: Metrics = field(default_factory=Metrics)
+    _filesystem: list[Entry] | None = None
+
+    @property
+    def container(self) -> str:
+        return f"{NAME_PREFIXES[0]}{self.example.name}"
+
+    @property
+    def project(self) -> str:
+        return NAME_PREFIXES[1] + re.sub(r"[^a-z0-9]", "", self.example.name.lower())
+
+    # -- running the promises --
+
+    def check(self, number: int, promise) -> bool:
+        started = time.monotonic()
+        try:
+            note = promise()
+            self.outcomes[number] = Outcome(PASS, note or "")
+        except NotApplicable as reason:
+            self.outcomes[number] = Outcome(NOT_APPLICABLE, str(reason))
+        except Broken as broken:
+            self.outcomes[number] = Outcome(FAIL, str(broken))
+        except Exception as error:  # the harness itself hit something: still a broken promise, say what
+            self.outcomes[number] = Outcome(FAIL, f"{type(error).__name__}: {error}")
+        outcome = self.outcomes[number]
+        detail = f": {outcome.detail}" if outcome.detail else ""
+        log(f"{self.example.name} promise {number} ({PROMISES[number]}): {outcome.status} "
+            f"[{time.monotonic() - started:.1f}s]{detail}")
+        return outcome.status != FAIL
+
+    def run(self, prepare_error: str | None = None) -> None:
+        if prepare_error:
+            self.outcomes[1] = Outcome(FAIL, f"could not prepare the example: {prepare_error}")
+            log(f"{self.example.name} promise 1 ({PROMISES[1]}): FAIL: {self.outcomes[1].detail}")
+            return
+        if not self.check(1, self.cold_build):
+            return
+        try:
+            self.check(2, self.start_and_wait_healthy)
+            self.check(3, self.identity_files_and_ports)
+            self.check(4, self.answers_from_host)
+        finally:
+            self.docker.remove_container(self.container)
+        self.check(5, self.no_leftovers)
+        self.check(6, self.warm_rebuild_reuses_dependencies)
+        self.check(7, self.compose_up_healthy_and_down)
+        self.check(8, self.debug_override)
+
+    def _health_flags(self) -> list[str]:
+        """`docker run` flags that probe more often than the image's interval (the probe itself,
+        its timeout, start period and retries stay the generated ones), to keep the suite short."""
+        return ["--health-interval", f"{self.health_interval:g}s"] if self.health_interval else []
+
+    def _health_override(self) -> str:
+        return f"    healthcheck:\n      interval: {self.health_interval:g}s\n" if self.health_interval else ""
+
+    # -- 1 --
+
+    def cold_build(self) -> str:
+        build = self.docker.build(self.example.dir, self.example.tag, no_cache=True)
+        if not build.ok:
+            raise Broken(f"docker build failed after {build.seconds:.0f}s:\n{build.tail()}")
+        # (FROM and WORKDIR may show CACHED even so: BuildKit shares them between stages of one build)
+        reused = [instr for instr, cached in build_steps(build.output) if cached and instr.startswith("RUN")]
+        if reused:
+            raise Broken(f"the --no-cache build reused RUN steps, so it was not cold: {_some(reused)}")
+        self.metrics.cold_s = build.seconds
+        self.metrics.size = self.docker.image_size(self.example.tag)
+        base = final_base(self.example.dockerfile_text())
+        if base and self.docker.image_exists(base):
+            self.metrics.added = self.metrics.size - self.docker.image_size(base)
+        return f"{build.seconds:.1f}s"
+
+    # -- 2 --
+
+    def start_and_wait_healthy(self) -> str:
+        self.docker.remove_container(self.container)
+        publish = [arg for port in self.example.ports for arg in ("-p", f"127.0.0.1::{port}")]
+        started = time.monotonic()
+        self.docker.out("run", "-d", "--name", self.container, *publish, *self._health_flags(), self.example.tag)
+        if not self.example.healthcheck_enabled:
+            time.sleep(5)
+            _require_running(self.docker, self.container)
+            raise NotApplicable("the manifest turns the healthcheck off; the container is running")
+        self.metrics.healthy_s = wait_healthy(self.docker, self.container, self.health_timeout, started)
+        return f"healthy after {self.metrics.healthy_s:.1f}s"
+
+    # -- 3 --
+
+    def identity_files_and_ports(self) -> str:
+        problems = []
+        real, uid, groups = self._main_process_identity()
+        if 0 in (real, uid):
+            problems.append(f"the main process runs as UID {real} (effective {uid})")
+        problems += self._writable_or_foreign_app_files(uid, groups)
+        exposed = json.loads(self.docker.out("image", "inspect", "--format", "{{json .Config.ExposedPorts}}",
+                                             self.example.tag)) or {}
+        declared = {f"{port}/tcp" for port in self.example.ports}
+        if set(exposed) != declared:
+            problems.append(f"image exposes {sorted(exposed)}, the manifest declares {sorted(declared)}")
+        if problems:
+            raise Broken("; ".join(problems))
+        return f"UID {uid}, exposes {sorted(declared) or 'nothing'}"
+
+    def _main_process_identity(self) -> tuple[int, int, set[int]]:
+        """Real UID, effective UID and groups of the container's PID 1, read from the host's /proc."""
+        state = json.loads(self.docker.out("inspect", "--format", "{{json .State}}", self.container))
+        if not state.get("Running"):
+            raise Broken("the container is not running, so its main process cannot be checked")
+        status = Path(f"/proc/{state['Pid']}/status").read_text()
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        real, effective = (int(v) for v in fields["Uid"].split()[:2])
+        gids = {int(v) for v in fields["Gid"].split()[:2]} | {int(v) for v in fields["Groups"].split()}
+        return real, effective, gids
+
+    def _writable_or_foreign_app_files(self, uid: int, groups: set[int]) -> list[str]:
+        workdir = self.example.workdir.rstrip("/")
+        entries = [e for e in self.filesystem() if e.path == workdir or e.path.startswith(workdir + "/")]
+        if not entries:
+            return [f"the image has no {workdir}"]
+        not_root = [e.path for e in entries if e.uid != 0]
+        writable = [e.path for e in entries if uid != 0 and not e.is_link and _writable_by(e, uid, groups)]
+        problems = []
+        if not_root:
+            problems.append(f"not owned by root: {_some(not_root)}")
+        if writable:
+            problems.append(f"writable by UID {uid}: {_some(writable)}")
+        return problems
+
+    # -- 4 --
+
+    def answers_from_host(self) -> str:
+        if not self.example.ports:
+            raise NotApplicable("the manifest declares no port (a worker)")
+        port = self.example.ports[0]
+        mapping = self.docker.out("port", self.container, f"{port}/tcp").splitlines()[0]
+        url = f"http://127.0.0.1:{mapping.rsplit(':', 1)[1]}{self.example.health_path}"
+        status = http_status(url, HTTP_ATTEMPTS_SECONDS)
+        return f"GET {self.example.health_path} on port {port} -> {status}"
+
+    # -- 5 --
+
+    def no_leftovers(self) -> str:
+        problems = []
+        workdir = self.example.workdir.rstrip("/") + "/"
+        in_app = [e.path for e in self.filesystem() if e.path.startswith(workdir)
+                  and FORBIDDEN_IN_APP_DIR & set(e.path[len(workdir):].split("/"))]
+        caches = [e.path for e in self.filesystem() if PACKAGE_CACHES.search(e.path)]
+        apt_lists = [e.path for e in self.filesystem() if e.path.startswith("/var/lib/apt/lists/")
+                     and e.path not in ("/var/lib/apt/lists/lock", "/var/lib/apt/lists/partial")]
+        debs = [e.path for e in self.filesystem() if re.match(r"/var/cache/apt/archives/.*\.deb$", e.path)]
+        in_tmp = [e.path for e in self.filesystem() if e.path.startswith("/tmp/")]
+        for what, paths in (("in the app dir", in_app), ("package-manager cache", caches),
+                            ("apt lists", apt_lists), ("downloaded .debs", debs), ("left in /tmp", in_tmp)):
+            if paths:
+                problems.append(f"{what}: {_some(_topmost(paths))}")
+        leaked = self._planted_files_in_build_context()
+        if leaked:
+            problems.append(f".dockerignore lets into the build context: {_some(leaked)}")
+        if problems:
+            raise Broken("; ".join(problems))
+        return ""
+
+    def _planted_files_in_build_context(self) -> list[str]:
+        """Export the build context as the engine sees it (after .dockerignore) and look for the planted files."""
+        with tempfile.TemporaryDirectory(prefix="dgen-context-") as tmp:
+            probe = Path(tmp) / "Probe.Dockerfile"
+            probe.write_text("FROM scratch\nCOPY . /\n")
+            out = Path(tmp) / "context"
+            result = self.docker.run("build", "--network", "none", "-f", str(probe), "-o",
+                                     f"type=local,dest={out}", str(self.example.dir), check=False)
+            if result.returncode != 0:
+                raise Broken(f"could not export the build context: {result.stderr.strip()[-500:]}")
+            return [p for p in planted_paths(self.example) if (out / p).exists() or (out / p).is_symlink()]
+
+    # -- 6 --
+
+    def warm_rebuild_reuses_dependencies(self) -> str:
+        edited = edit_one_source(self.example)
+        build = self.docker.build(self.example.dir, self.example.tag)
+        if not build.ok:
+            raise Broken(f"rebuild after editing {edited} failed:\n{build.tail()}")
+        self.metrics.warm_s = build.seconds
+        steps = build_steps(build.output)
+        installs = [(instr, cached) for instr, cached in steps if instr.startswith("RUN")
+                    and DEPENDENCY_INSTALL.search(instr)]
+        if not installs and not DEPENDENCY_INSTALL.search(self.example.dockerfile_text()):
+            if all(cached for _, cached in steps):
+                raise Broken(f"editing {edited} changed no build step: is it copied into the image?")
+            raise NotApplicable(f"the Dockerfile installs no dependencies (e.g. a plain static site); "
+                                f"edited {edited}, rebuilt in {build.seconds:.1f}s")
+        if not installs:
+            raise Broken("no dependency-install RUN step found in the build output")
+        rebuilt = [instr for instr, cached in installs if not cached]
+        if rebuilt:
+            raise Broken(f"after editing {edited}, these ran again: {_some(rebuilt)}")
+        if all(cached for _, cached in steps):
+            raise Broken(f"editing {edited} changed no build step: is it copied into the image?")
+        return f"edited {edited}; {len(installs)} install step(s) CACHED; {build.seconds:.1f}s"
+
+    # -- 7 --
+
+    def compose_up_healthy_and_down(self) -> str:
+        compose_file = self.example.dir / "compose.yaml"
+        if not compose_file.exists():
+            raise Broken("no compose.yaml next to the manifest")
+        override = self.example.dir / "compose.engine-test.yaml"
+        override.write_text(f'services:\n  {self.example.service}:\n    image: "{self.example.tag}"\n'
+                            + self._health_override())
+        (self.example.dir / ".env").touch()
+        compose = Compose(self.docker, self.project, self.example.dir, [compose_file, override])
+        problems = []
+        try:
+            summary = self._compose_up(compose)
+        except Broken as broken:
+            problems.append(str(broken))
+        leftovers = compose.down()
+        if leftovers:
+            problems.append(f"`docker-compose down -v` left behind: {', '.join(leftovers)}")
+        if problems:
+            raise Broken("; ".join(problems))
+        return summary
+
+    def _compose_up(self, compose: Compose) -> str:
+        services = compose.services()
+        if self.example.service not in services:
+            raise Broken(f"compose.yaml has no service named {self.example.service!r}")
+        included, skipped = [], []
+        for name, image in services.items():
+            if name == self.example.service:
+                continue
+            if image and standins.find_recipe(image):
+                self.stand_ins.ensure(image)
+                included.append(name)
+            else:
+                skipped.append(f"{name} ({image or 'built'}: no stand-in image)")
+        if skipped:
+            log(f"{self.example.name} compose: skipped backing services {', '.join(skipped)}")
+        started = time.monotonic()
+        compose.up([self.example.service, *included] if skipped else [])
+        waited = {}
+        for name in [self.example.service, *included]:
+            container = compose.container(name)
+            waited[name] = wait_healthy(self.docker, container, self.health_timeout, started,
+                                        allow_no_healthcheck=name != self.example.service)
+        summary = ", ".join(f"{n} healthy after {s:.1f}s" for n, s in waited.items())
+        return summary + (f"; skipped {', '.join(skipped)}" if skipped else "")
+
+    # -- 8 --
+
+    def debug_override(self) -> str:
+        debug_file = self.example.dir / "compose.debug.yaml"
+        if not debug_file.exists():
+            raise NotApplicable("the manifest has no [debug] table")
+        stack = self.example.manifest.get("stack")
+        if stack in DEBUG_OUT_OF_REACH:
+            raise NotApplicable(DEBUG_OUT_OF_REACH[stack])
+        in_image = [e.path for e in self.filesystem() if DEBUGGER_FILES.search(e.path)]
+        if in_image:
+            raise Broken(f"the production image holds the debugger: {_some(in_image)}")
+        port = debug_port(debug_file.read_text())
+        has_stage = "target: debug" in debug_file.read_text()
+        debug_tag = f"{self.example.tag}-debug"
+        if has_stage:
+            build = self.docker.build(self.example.dir, debug_tag, target="debug")
+            if not build.ok:
+                raise Broken(f"building the debug stage failed:\n{build.tail()}")
+        override = self.example.dir / "compose.engine-test.yaml"
+        override.write_text(f'services:\n  {self.example.service}:\n    image: "{debug_tag if has_stage else self.example.tag}"\n'
+                            + self._health_override())
+        (self.example.dir / ".env").touch()
+        compose = Compose(self.docker, self.project, self.example.dir,
+                          [self.example.dir / "compose.yaml", debug_file, override])
+        problems, summary = [], ""
+        try:
+            started = time.monotonic()
+            compose.up([self.example.service])
+            healthy = wait_healthy(self.docker, compose.container(self.example.service), self.health_timeout, started)
+            answer = debugger_answers(port)
+            summary = f"healthy under the debugger after {healthy:.1f}s; 127.0.0.1:{port} {answer}"
+        except Broken as broken:
+            problems.append(str(broken))
+        leftovers = compose.down()
+        if has_stage:
+            self.docker.run("image", "rm", "-f", debug_tag, check=False)
+        if leftovers:
+            problems.append(f"`docker-compose down -v` left behind: {', '.join(leftovers)}")
+        if problems:
+            raise Broken("; ".join(problems))
+        return summary
+
+    # -- the image's files --
+
+    def filesystem(self) -> list[Entry]:
+        if self._filesystem is None:
+            self._filesystem = export_listing(self.docker, self.example.tag, f"{self.container}-fs")
+        return self._filesystem
+
+
+# --- helpers ------------------------------------------------------------------
+
+class Compose:
+    def __init__(self, docker: Docker, project: str, directory: Path, files: list[Path]):
+        self.docker, self.project, self.directory = docker, project, directory
+        self.base = ["docker-compose", "--project-name", project, "--project-directory", str(directory)]
+        for path in files:
+            self.base += ["-f", str(path)]
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run([*self.base, *args], cwd=self.directory, capture_output=True, text=True,
+                                env=self.docker.env, timeout=COMPOSE_TIMEOUT)
+        if check and result.returncode != 0:
+            raise Broken(f"docker-compose {' '.join(args)} failed:\n{result.stderr.strip()[-1500:]}")
+        return result
+
+    def services(self) -> dict[str, str | None]:
+        """Service name -> image, from compose's own normalized `config` output."""
+        services: dict[str, str | None] = {}
+        in_services, current = False, None
+        for line in self.run("config").stdout.splitlines():
+            if not line.startswith(" "):
+                in_services = line.rstrip() == "services:"
+                continue
+            if not in_services:
+                continue
+            if match := re.match(r"^  ([^\s:#][^:]*):\s*$", line):
+                current = match[1].strip("'\"")
+                services[current] = None
+            elif current and (match := re.match(r"^    image:\s*(.+?)\s*$", line)):
+                services[current] = match[1].strip("'\"")
+        return services
+
+    def up(self, only: list[str]) -> None:
+        self.run("up", "-d", "--no-build", *(["--no-deps", *only] if only else []))
+
+    def container(self, service: str) -> str:
+        container = self.run("ps", "-q", service).stdout.strip()
+        if not container:
+            raise Broken(f"compose started no container for {service}")
+        return container
+
+    def down(self) -> list[str]:
+        """`down -v`; returns what it left behind (and removes that)."""
+        self.run("down", "-v", "--remove-orphans", "--timeout", "10", check=False)
+        label = f"label=com.docker.compose.project={self.project}"
+        leftovers = []
+        for kind, listing, remove in (("container", ["ps", "-aq"], ["rm", "-f", "-v"]),
+                                      ("volume", ["volume", "ls", "-q"], ["volume", "rm", "-f"]),
+                                      ("network", ["network", "ls", "-q"], ["network", "rm"])):
+            for item in self.docker.out(*listing, "--filter", label).split():
+                leftovers.append(f"{kind} {item}")
+                self.docker.run(*remove, item, check=False)
+        return leftovers
+
+
+def debug_port(compose_debug: str) -> int:
+    """The host port compose.debug.yaml publishes on 127.0.0.1."""
+    match = re.search(r'"127\.0\.0\.1:(\d+):\d+"', compose_debug)
+    if not match:
+        raise Broken("compose.debug.yaml publishes no port on 127.0.0.1")
+    return int(match[1])
+
+
+def debugger_answers(port: int, within: float = 30) -> str:
+    """Connects to the debugger and speaks the Debug Adapter Protocol's `initialize` to it
+    (debugpy, Delve's DAP mode); a TCP accept alone is taken for other debuggers."""
+    import socket
+    body = json.dumps({"seq": 1, "type": "request", "command": "initialize",
+                       "arguments": {"adapterID": "dgen-engine-test", "clientID": "dgen"}})
+    request = f"Content-Length: {len(body)}\r\n\r\n{body}".encode()
+    deadline = time.monotonic() + within
+    last_error = "no answer"
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+                conn.sendall(request)
+                conn.settimeout(5)
+                data = b""
+                while b'"command": "initialize"' not in data and b'"command":"initialize"' not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                responded = b'"type": "response"' in data or b'"type":"response"' in data
+                if responded and b"initialize" in data:
+                    return "answered the DAP initialize request"
+                last_error = f"unexpected answer: {data[:200]!r}"
+        except OSError as error:
+            last_error = str(error)
+        time.sleep(1)
+    raise Broken(f"the debugger on 127.0.0.1:{port} did not answer: {last_error}")
+
+
+def wait_healthy(docker: Docker, container: str, timeout: float, started: float,
+                 allow_no_healthcheck: bool = False) -> float:
+    """Seconds from `started` until the container's health is `healthy`."""
+    status = "starting"
+    while time.monotonic() - started < timeout:
+        state = json.loads(docker.out("inspect", "--format", "{{json .State}}", container))
+        health = state.get("Health") or {}
+        status = health.get("Status")
+        if status == "healthy":
+            return time.monotonic() - started
+        if not state.get("Running"):
+            logs = docker.run("logs", "--tail", "20", container, check=False)
+            raise Broken(f"the container exited with code {state.get('ExitCode')}:\n{logs.stdout}{logs.stderr}")
+        if status is None:
+            if allow_no_healthcheck:
+                return time.monotonic() - started
+            raise Broken("the image has no HEALTHCHECK")
+        if status == "unhealthy":
+            raise Broken(f"health is unhealthy; last probe: {_last_probe(health)}")
+        time.sleep(0.5)
+    raise Broken(f"not healthy within {timeout:.0f}s (status {status}); last probe: {_last_probe(health)}")
+
+
+def _require_running(docker: Docker, container: str) -> None:
+    state = json.loads(docker.out("inspect", "--format", "{{json .State}}", container))
+    if not state.get("Running"):
+        raise Broken(f"the container exited with code {state.get('ExitCode')}")
+
+
+def _last_probe(health: dict) -> str:
+    probes = health.get("Log") or []
+    if not probes:
+        return "none yet"
+    last = probes[-1]
+    lines = [line for line in last.get("Output", "").splitlines() if line.strip()]
+    return f"exit {last.get('ExitCode')}: {lines[-1].strip()[-300:] if lines else 'no output'}"
+
+
+def http_status(url: str, within: float) -> int:
+    deadline = time.monotonic() + within
+    error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                status = response.status
+        except urllib.error.HTTPError as http_error:
+            status = http_error.code
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as failure:
+            error = failure
+            time.sleep(1)
+            continue
+        if status >= 500:
+            raise Broken(f"GET {url} answered {status}")
+        return status
+    raise Broken(f"GET {url} got no answer within {within:.0f}s: {error}")
+
+
+def export_listing(docker: Docker, image: str, name: str) -> list[Entry]:
+    """Every path in the image's filesystem, with owner and mode (from `docker export` of a created container)."""
+    docker.remove_container(name)
+    docker.out("create", "--name", name, image)
+    try:
+        export = subprocess.Popen([docker.client, "export", name], stdout=subprocess.PIPE, env=docker.env)
+        entries = []
+        with tarfile.open(fileobj=export.stdout, mode="r|") as tar:
+            for member in tar:
+                path = "/" + member.name.removeprefix("./").strip("/")
+                entries.append(Entry(path, member.uid, member.gid, member.mode, member.isdir(),
+                                     member.issym() or member.islnk()))
+        if export.wait() != 0:
+            raise RuntimeError(f"docker export {name} failed")
+        return entries
+    finally:
+        docker.remove_container(name)
+
+
+def build_steps(output: str) -> list[tuple[str, bool]]:
+    """(instruction, cached) for each Dockerfile step in BuildKit's plain progress output."""
+    instructions: dict[str, str] = {}
+    cached: set[str] = set()
+    for line in output.splitlines():
+        if match := BUILD_STEP.match(line):
+            instructions.setdefault(match[1], match[2])
+        elif match := CACHED_STEP.match(line):
+            cached.add(match[1])
+    return [(instr, number in cached) for number, instr in instructions.items()]
+
+
+def _writable_by(entry: Entry, uid: int, groups: set[int]) -> bool:
+    if uid == 0:
+        return True
+    if entry.uid == uid:
+        return bool(entry.mode & 0o200)
+    if entry.gid in groups:
+        return bool(entry.mode & 0o020)
+    return bool(entry.mode & 0o002)
+
+
+def _topmost(paths: list[str]) -> list[str]:
+    """The paths without those inside another listed path (a flagged directory stands for its contents)."""
+    listed = set(paths)
+    return [p for p in paths if not any(parent in listed for parent in _parents(p))]
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[:i]) for i in range(2, len(parts))]
+
+
+def _some(items: list[str], limit: int = 5) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" (+{len(items) - limit} more)" if len(items) > limit else "")

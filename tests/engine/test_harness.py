@@ -1,0 +1,92 @@
+"""The engine suite's own parsing, checked without an engine: python3 -m unittest discover -s tests/engine"""
+
+import unittest
+
+import example
+import machine
+import promises
+import standins
+
+MULTI_STAGE = """\
+# a comment
+ARG PY=3.12
+FROM python:${PY}-slim AS builder
+RUN pip install --no-cache-dir -r requirements.txt
+FROM python:3.12-slim AS runtime
+COPY --from=builder /opt/venv /opt/venv
+FROM runtime AS debug
+RUN pip install debugpy
+FROM runtime
+"""
+
+PLAIN_PROGRESS = """\
+#1 [internal] load build definition from Dockerfile
+#5 [builder 3/4] COPY requirements.txt ./
+#5 CACHED
+#6 [builder 4/4] RUN pip install --no-cache-dir -r requirements.txt
+#6 CACHED
+#9 [runtime 5/6] COPY app.py ./app.py
+#9 DONE 0.1s
+"""
+
+
+class DockerfileParsing(unittest.TestCase):
+    def test_base_images_apply_arg_defaults_and_skip_stages(self):
+        self.assertEqual(example.base_images(MULTI_STAGE), ["python:3.12-slim"])
+
+    def test_final_base_follows_stage_aliases(self):
+        self.assertEqual(example.final_base(MULTI_STAGE), "python:3.12-slim")
+        self.assertIsNone(example.final_base("FROM golang:1.25-bookworm AS build\nFROM scratch\n"))
+
+    def test_syntax_directive_and_digest_are_recognized(self):
+        self.assertTrue(example.SYNTAX_DIRECTIVE.match("# syntax=docker/dockerfile:1\nFROM x\n"))
+        pinned = "FROM python:3.12-slim@sha256:" + "a" * 64 + " AS builder\n"
+        self.assertEqual(example.FROM_DIGEST.sub(r"\1", pinned), "FROM python:3.12-slim AS builder\n")
+
+
+class BuildOutput(unittest.TestCase):
+    def test_steps_and_cache_hits(self):
+        self.assertEqual(promises.build_steps(PLAIN_PROGRESS), [
+            ("COPY requirements.txt ./", True),
+            ("RUN pip install --no-cache-dir -r requirements.txt", True),
+            ("COPY app.py ./app.py", False),
+        ])
+
+
+class Permissions(unittest.TestCase):
+    def entry(self, uid, gid, mode):
+        return promises.Entry("/app/x", uid, gid, mode, False, False)
+
+    def test_writable_by(self):
+        self.assertFalse(promises._writable_by(self.entry(0, 0, 0o644), 999, {999}))
+        self.assertTrue(promises._writable_by(self.entry(0, 999, 0o664), 999, {999}))
+        self.assertTrue(promises._writable_by(self.entry(0, 0, 0o646), 999, {999}))
+        self.assertTrue(promises._writable_by(self.entry(999, 999, 0o644), 999, {999}))
+
+    def test_topmost_paths(self):
+        paths = ["/app/.git", "/app/.git/HEAD", "/root/.cache/pip", "/root/.cache/pip/http"]
+        self.assertEqual(promises._topmost(paths), ["/app/.git", "/root/.cache/pip"])
+
+
+class AptSources(unittest.TestCase):
+    def test_deb822_and_one_line(self):
+        deb822 = ("Types: deb\nURIs: http://mirror.invalid/debian\nSuites: bookworm bookworm-updates\n"
+                  "Components: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n"
+                  "Types: deb-src\nURIs: http://mirror.invalid/debian\nSuites: bookworm\nComponents: main\n")
+        parsed = machine._parse_deb822(deb822)
+        self.assertEqual(len(parsed), 1)
+        self.assertEqual(parsed[0].suites, ("bookworm", "bookworm-updates"))
+        line = machine._parse_one_line("deb [arch=amd64] http://mirror.invalid/debian bookworm main contrib\n")
+        self.assertEqual((line[0].uri, line[0].components), ("http://mirror.invalid/debian", ("main", "contrib")))
+
+
+class Recipes(unittest.TestCase):
+    def test_known_and_unknown_images(self):
+        self.assertEqual(standins.find_recipe("python:3.12-slim")[0].family, "python")
+        self.assertEqual(standins.find_recipe("docker.io/library/python:3.12-slim")[1], {"version": "3.12"})
+        self.assertEqual(standins.find_recipe("postgres:17")[0].family, "postgres")
+        self.assertIsNone(standins.find_recipe("mcr.microsoft.com/mssql/server:2022-latest"))
+
+
+if __name__ == "__main__":
+    unittest.main()
