@@ -5,7 +5,11 @@
 
 mod common;
 
-use common::{final_stage, instructions, outputs, refusals};
+use common::{
+    assert_generated_header, assert_ignores, assert_no_add, assert_no_consecutive_runs,
+    assert_probe, assert_renders_identically, build_stage, exposed, final_commands, final_copies,
+    final_stage, froms, instructions, outputs, refusals, starting_with,
+};
 
 /// A minimal valid Go manifest, with `extra` appended.
 fn go(extra: &str) -> String {
@@ -22,33 +26,21 @@ fn default_outputs() -> (String, String, String) {
     outputs(&go("\n[healthcheck]\npath = \"/healthz\"\n"))
 }
 
-/// The instructions of the build stage (everything before the last FROM).
-fn build_stage(dockerfile: &str) -> Vec<String> {
-    let all = instructions(dockerfile);
-    let last = all.iter().rposition(|i| i.starts_with("FROM ")).unwrap();
-    all[..last].to_vec()
-}
-
 #[test]
 fn p02_one_app_per_container() {
     let (dockerfile, _, compose) = default_outputs();
-    let cmds: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("CMD ") || i.starts_with("ENTRYPOINT "))
-        .collect();
-    assert_eq!(cmds, ["CMD [\"server\", \"-addr\", \":8080\"]"]);
+    assert_eq!(
+        final_commands(&dockerfile),
+        ["CMD [\"server\", \"-addr\", \":8080\"]"]
+    );
     assert_eq!(compose.matches("build:").count(), 1);
 }
 
 #[test]
 fn p03_official_build_image_and_minimal_final_image() {
     let (dockerfile, _, _) = default_outputs();
-    let froms: Vec<_> = instructions(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("FROM "))
-        .collect();
     assert_eq!(
-        froms,
+        froms(&dockerfile),
         [
             "FROM golang:1.25-bookworm AS build",
             "FROM gcr.io/distroless/static-debian12:nonroot"
@@ -58,12 +50,8 @@ fn p03_official_build_image_and_minimal_final_image() {
         "runtime = \"scratch\"\nversion = \"1.24.3\"\n",
         "",
     ));
-    let froms: Vec<_> = instructions(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("FROM "))
-        .collect();
     assert_eq!(
-        froms,
+        froms(&dockerfile),
         ["FROM golang:1.24.3-bookworm AS build", "FROM scratch"]
     );
 }
@@ -71,24 +59,24 @@ fn p03_official_build_image_and_minimal_final_image() {
 #[test]
 fn p04_dockerignore_keeps_out_vcs_secrets_and_go_leftovers() {
     let (_, ignore, _) = default_outputs();
-    let lines: Vec<&str> = ignore.lines().collect();
-    for pattern in [
-        ".git",
-        ".env",
-        "**/.env",
-        "**/*.pem",
-        "Dockerfile",
-        "dgen.toml",
-        "**/*.test",
-        "**/*.out",
-        "go.work",
-    ] {
-        assert!(lines.contains(&pattern), "{pattern} missing:\n{ignore}");
-    }
+    assert_ignores(
+        &ignore,
+        &[
+            ".git",
+            ".env",
+            "**/.env",
+            "**/*.pem",
+            "Dockerfile",
+            "dgen.toml",
+            "**/*.test",
+            "**/*.out",
+            "go.work",
+        ],
+    );
     // go.sum is a build input and must reach the context.
     assert!(
-        !lines
-            .iter()
+        !ignore
+            .lines()
             .any(|l| l.contains("go.sum") && !l.starts_with("go.work"))
     );
 }
@@ -116,11 +104,7 @@ fn p05_tagged_base_digest_pin_and_no_digest_on_scratch() {
 fn p06_only_the_apps_ports() {
     let (dockerfile, _, compose) =
         outputs(&go("").replace("ports = [8080]", "ports = [8080, 9090]"));
-    let exposed: Vec<_> = instructions(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("EXPOSE"))
-        .collect();
-    assert_eq!(exposed, ["EXPOSE 8080", "EXPOSE 9090"]);
+    assert_eq!(exposed(&dockerfile), ["EXPOSE 8080", "EXPOSE 9090"]);
     assert!(compose.contains("\"127.0.0.1:9090:9090\""));
 }
 
@@ -178,44 +162,31 @@ fn p10_module_and_build_caches_on_cache_mounts() {
         "{compile}"
     );
     // The final stage takes binaries only: no cache can follow.
-    let copies: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("COPY") || i.starts_with("ADD") || i.starts_with("RUN"))
-        .collect();
-    assert_eq!(copies, ["COPY --from=build /out/ /usr/local/bin/"]);
+    assert_eq!(
+        starting_with(final_stage(&dockerfile), &["COPY", "ADD", "RUN"]),
+        ["COPY --from=build /out/ /usr/local/bin/"]
+    );
 }
 
 #[test]
 fn p11_copy_never_add() {
     let (dockerfile, _, _) = default_outputs();
-    assert!(
-        instructions(&dockerfile)
-            .iter()
-            .all(|i| !i.starts_with("ADD "))
-    );
+    assert_no_add(&dockerfile);
 }
 
 #[test]
 fn p12_copies_only_listed_paths_and_assets() {
     let (dockerfile, _, _) = outputs(&with_go_settings("assets = [\"templates/\"]\n", ""));
-    let build: Vec<_> = build_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("COPY "))
-        .collect();
     assert_eq!(
-        build,
+        starting_with(build_stage(&dockerfile), &["COPY "]),
         [
             "COPY go.mod go.sum* ./",
             "COPY cmd ./cmd",
             "COPY internal ./internal"
         ]
     );
-    let final_copies: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("COPY "))
-        .collect();
     assert_eq!(
-        final_copies,
+        final_copies(&dockerfile),
         [
             "COPY --from=build /out/ /usr/local/bin/",
             "COPY templates ./templates"
@@ -230,12 +201,8 @@ fn p12_copies_only_listed_paths_and_assets() {
 #[test]
 fn p13_no_consecutive_runs_and_clean_apt() {
     let (dockerfile, _, _) = outputs(&go("build_packages = { git = \"1:2.39.*\" }\n"));
+    assert_no_consecutive_runs(&dockerfile);
     let all = instructions(&dockerfile);
-    assert!(
-        all.windows(2)
-            .all(|w| !(w[0].starts_with("RUN ") && w[1].starts_with("RUN "))),
-        "{dockerfile}"
-    );
     let apt = all.iter().find(|i| i.contains("apt-get install")).unwrap();
     assert!(apt.contains("--no-install-recommends") && apt.contains("git=1:2.39.*"));
     assert!(apt.contains("rm -rf /var/lib/apt/lists/*"));
@@ -311,11 +278,7 @@ fn p17_binaries_owned_by_root() {
 fn p18_healthcheck_by_a_static_probe_built_from_source() {
     let (dockerfile, _, compose) = default_outputs();
     let probe = "[\"/usr/local/bin/healthcheck\", \"http://127.0.0.1:8080/healthz\", \"5\"]";
-    assert!(dockerfile.contains(&format!("CMD {probe}")), "{dockerfile}");
-    assert!(
-        compose.contains(&format!("test: [\"CMD\", {}", &probe[1..])),
-        "{compose}"
-    );
+    assert_probe(&dockerfile, &compose, probe);
     let build = build_stage(&dockerfile);
     let probe_run = build
         .iter()
@@ -339,8 +302,10 @@ fn p18_healthcheck_by_a_static_probe_built_from_source() {
     ));
     assert!(!dockerfile.contains("healthcheck.go"), "{dockerfile}");
     assert!(dockerfile.contains("CMD [\"server\", \"-healthcheck\"]"));
+    // Off when asked: HEALTHCHECK NONE says so, and no probe is built.
     let (dockerfile, _, _) = outputs(&go("\n[healthcheck]\nenabled = false\n"));
-    assert!(!dockerfile.contains("HEALTHCHECK") && !dockerfile.contains("healthcheck.go"));
+    assert!(dockerfile.contains("\nHEALTHCHECK NONE\n"), "{dockerfile}");
+    assert!(!dockerfile.contains("HEALTHCHECK --") && !dockerfile.contains("healthcheck.go"));
 }
 
 #[test]
@@ -381,12 +346,7 @@ fn scratch_gets_ca_certificates_and_a_path() {
 #[test]
 fn exec_form_absolute_workdir_and_header() {
     let (dockerfile, ignore, compose) = default_outputs();
-    for text in [&dockerfile, &ignore, &compose] {
-        assert!(
-            text.starts_with("# Generated by dgen from dgen.toml."),
-            "{text}"
-        );
-    }
+    assert_generated_header(&[&dockerfile, &ignore, &compose]);
     let stage = final_stage(&dockerfile);
     assert!(stage.contains(&"WORKDIR /app".to_owned()));
     assert!(stage.last().unwrap().starts_with("CMD [\""));
@@ -429,8 +389,5 @@ fn go_settings_are_checked() {
 #[test]
 fn output_is_byte_identical_across_runs() {
     let text = go("env = { B = \"2\", A = \"1\" }\n\n[image]\nlabels = { z = \"1\", a = \"2\" }\n");
-    let first = common::render(&text);
-    for _ in 0..10 {
-        assert_eq!(common::render(&text), first);
-    }
+    assert_renders_identically(&text, 10);
 }
