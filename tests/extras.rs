@@ -5,7 +5,9 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{instructions, python, render};
+use common::{
+    compose_service, final_stage, froms, instructions, launch_json, python, render, yaml_strings,
+};
 use dgen::render::FileKind;
 use yaml_rust2::YamlLoader;
 
@@ -39,10 +41,8 @@ fn project(manifest: &str) -> tempfile::TempDir {
 fn p20_debug_override_runs_debugpy_from_a_stage_the_production_image_skips() {
     let text = python("\n[healthcheck]\npath = \"/healthz\"\n\n[debug]\nwait_for_client = true\n");
     let dockerfile = file(&text, FileKind::Dockerfile);
-    let all = instructions(&dockerfile);
-    let froms: Vec<_> = all.iter().filter(|i| i.starts_with("FROM ")).collect();
     assert_eq!(
-        froms,
+        froms(&dockerfile),
         [
             "FROM python:3.12-slim AS builder",
             "FROM python:3.12-slim AS runtime",
@@ -51,6 +51,7 @@ fn p20_debug_override_runs_debugpy_from_a_stage_the_production_image_skips() {
         ]
     );
     // The default target (the last stage) is the runtime stage, unchanged: no debugpy.
+    let all = instructions(&dockerfile);
     assert_eq!(all.last().unwrap(), "FROM runtime");
     let debug_stage = all
         .iter()
@@ -71,23 +72,15 @@ fn p20_debug_override_runs_debugpy_from_a_stage_the_production_image_skips() {
         "USER ${APP_USER}"
     );
 
-    let compose = file(&text, FileKind::ComposeDebug);
-    let doc = &YamlLoader::load_from_str(&compose).unwrap()[0];
-    let service = &doc["services"]["demo"];
+    let service = compose_service(&file(&text, FileKind::ComposeDebug), "demo");
     assert_eq!(service["build"]["target"].as_str(), Some("debug"));
     assert_eq!(
         service["ports"][0].as_str(),
         Some("127.0.0.1:5678:5678"),
         "published on loopback only"
     );
-    let command: Vec<&str> = service["command"]
-        .as_vec()
-        .unwrap()
-        .iter()
-        .map(|y| y.as_str().unwrap())
-        .collect();
     assert_eq!(
-        command,
+        yaml_strings(&service["command"]),
         [
             "python",
             "-m",
@@ -102,13 +95,7 @@ fn p20_debug_override_runs_debugpy_from_a_stage_the_production_image_skips() {
         ]
     );
 
-    let launch = file(&text, FileKind::VsCodeLaunch);
-    let json: String = launch
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let launch: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let launch = launch_json(&file(&text, FileKind::VsCodeLaunch));
     let config = &launch["configurations"][0];
     assert_eq!(config["type"], "debugpy");
     assert_eq!(config["request"], "attach");
@@ -347,22 +334,14 @@ fn p20_node_debugging_uses_the_inspector_without_changing_the_image() {
         common::file(&plain, FileKind::Dockerfile),
         "the image is the production one"
     );
-    let compose = common::file(&files, FileKind::ComposeDebug);
-    let doc = &YamlLoader::load_from_str(&compose).unwrap()[0];
-    let service = &doc["services"]["api"];
+    let service = compose_service(&common::file(&files, FileKind::ComposeDebug), "api");
     assert!(service["build"].is_badvalue(), "no debug stage to build");
     assert_eq!(
         service["environment"]["NODE_OPTIONS"].as_str(),
         Some("--inspect=0.0.0.0:9230")
     );
     assert_eq!(service["ports"][0].as_str(), Some("127.0.0.1:9230:9230"));
-    let launch = common::file(&files, FileKind::VsCodeLaunch);
-    let json: String = launch
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let launch: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let launch = launch_json(&common::file(&files, FileKind::VsCodeLaunch));
     assert_eq!(launch["configurations"][0]["type"], "node");
     assert_eq!(launch["configurations"][0]["port"], 9230);
     assert_eq!(launch["configurations"][0]["remoteRoot"], "/app");
@@ -378,33 +357,22 @@ fn debug_on_a_stack_without_a_debugger_is_refused() {
 fn p20_go_debugging_runs_delve_from_a_stage_the_final_image_skips() {
     let text = "name = \"api\"\nstack = \"go\"\n\n[app]\ncommand = [\"api\", \"-addr\", \":8080\"]\nports = [8080]\nsources = [\"main.go\"]\n\n[debug]\n";
     let dockerfile = file(text, FileKind::Dockerfile);
-    let all = instructions(&dockerfile);
-    let froms: Vec<_> = all.iter().filter(|i| i.starts_with("FROM ")).collect();
     assert_eq!(
-        froms,
+        froms(&dockerfile),
         [
             "FROM golang:1.25-bookworm AS build",
             "FROM build AS debug",
             "FROM gcr.io/distroless/static-debian12:nonroot"
         ]
     );
-    let last_from = all.iter().rposition(|i| i.starts_with("FROM ")).unwrap();
     assert!(
-        all[last_from..].iter().all(|i| !i.contains("dlv")),
+        final_stage(&dockerfile).iter().all(|i| !i.contains("dlv")),
         "Delve stays out of the final image"
     );
-    let compose = file(text, FileKind::ComposeDebug);
-    let doc = &YamlLoader::load_from_str(&compose).unwrap()[0];
-    let service = &doc["services"]["api"];
+    let service = compose_service(&file(text, FileKind::ComposeDebug), "api");
     assert_eq!(service["build"]["target"].as_str(), Some("debug"));
-    let command: Vec<&str> = service["command"]
-        .as_vec()
-        .unwrap()
-        .iter()
-        .map(|y| y.as_str().unwrap())
-        .collect();
     assert_eq!(
-        command,
+        yaml_strings(&service["command"]),
         [
             "dlv",
             "exec",
@@ -425,15 +393,37 @@ fn p20_go_debugging_runs_delve_from_a_stage_the_final_image_skips() {
 #[test]
 fn every_stack_has_overridable_healthcheck_and_command_blocks_and_says_healthcheck_none() {
     let manifests = [
-        ("python", "command = [\"python\", \"app.py\"]\nports = [8000]\nsources = [\"app.py\"]\n", ""),
-        ("node", "command = [\"node\", \"server.js\"]\nports = [3000]\nsources = [\"server.js\"]\n", ""),
+        (
+            "python",
+            "command = [\"python\", \"app.py\"]\nports = [8000]\nsources = [\"app.py\"]\n",
+            "",
+        ),
+        (
+            "node",
+            "command = [\"node\", \"server.js\"]\nports = [3000]\nsources = [\"server.js\"]\n",
+            "",
+        ),
         ("static", "ports = [8080]\nsources = [\"index.html\"]\n", ""),
-        ("go", "command = [\"svc\"]\nports = [8080]\nsources = [\"main.go\"]\n", ""),
-        ("rust", "command = [\"svc\"]\nports = [8080]\nsources = [\"src\"]\n", ""),
-        ("java", "command = [\"java\", \"-jar\", \"app.jar\"]\nports = [8080]\nsources = [\"src\"]\n", "\n[java]\nwrapper = false\n"),
+        (
+            "go",
+            "command = [\"svc\"]\nports = [8080]\nsources = [\"main.go\"]\n",
+            "",
+        ),
+        (
+            "rust",
+            "command = [\"svc\"]\nports = [8080]\nsources = [\"src\"]\n",
+            "",
+        ),
+        (
+            "java",
+            "command = [\"java\", \"-jar\", \"app.jar\"]\nports = [8080]\nsources = [\"src\"]\n",
+            "\n[java]\nwrapper = false\n",
+        ),
     ];
     for (stack, app, extra) in manifests {
-        let text = format!("name = \"svc\"\nstack = \"{stack}\"\n\n[app]\n{app}{extra}\n[healthcheck]\nenabled = false\n");
+        let text = format!(
+            "name = \"svc\"\nstack = \"{stack}\"\n\n[app]\n{app}{extra}\n[healthcheck]\nenabled = false\n"
+        );
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("dgen.toml"), &text).unwrap();
         std::fs::create_dir_all(dir.path().join(format!("team/{stack}"))).unwrap();
@@ -442,14 +432,21 @@ fn every_stack_has_overridable_healthcheck_and_command_blocks_and_says_healthche
             format!("{{% extends \"builtin:{stack}/Dockerfile.j2\" %}}\n{{% block command %}}\nCMD [\"team-launcher\"]\n{{% endblock %}}\n"),
         )
         .unwrap();
-        let loaded = dgen::manifest::parse(&text, None).unwrap_or_else(|d| panic!("{stack}: {d:?}"));
+        let loaded =
+            dgen::manifest::parse(&text, None).unwrap_or_else(|d| panic!("{stack}: {d:?}"));
         let files = dgen::render::Renderer::with_overrides(&dir.path().join("team"))
             .render(&loaded.manifest, "dgen.toml")
             .unwrap_or_else(|e| panic!("{stack}: {e}"));
         let dockerfile = common::file(&files, FileKind::Dockerfile);
         let all = instructions(&dockerfile);
         assert_eq!(all.last().unwrap(), "CMD [\"team-launcher\"]", "{stack}");
-        assert!(all.iter().any(|i| i == "HEALTHCHECK NONE"), "{stack}: {dockerfile}");
-        assert!(dockerfile.starts_with("# Generated by dgen"), "{stack}: the rest is the built-in template");
+        assert!(
+            all.iter().any(|i| i == "HEALTHCHECK NONE"),
+            "{stack}: {dockerfile}"
+        );
+        assert!(
+            dockerfile.starts_with("# Generated by dgen"),
+            "{stack}: the rest is the built-in template"
+        );
     }
 }

@@ -5,7 +5,11 @@
 
 mod common;
 
-use common::{final_stage, instructions, outputs, python, refusals};
+use common::{
+    assert_clean_apt_installs, assert_generated_header, assert_ignores, assert_no_add,
+    assert_no_consecutive_runs, assert_probe, assert_renders_identically, exposed, final_commands,
+    final_copies, final_runs, final_stage, froms, instructions, outputs, python, refusals,
+};
 
 fn default_outputs() -> (String, String, String) {
     outputs(&python(
@@ -16,12 +20,8 @@ fn default_outputs() -> (String, String, String) {
 #[test]
 fn p02_one_app_per_container() {
     let (dockerfile, _, compose) = default_outputs();
-    let cmds: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("CMD ") || i.starts_with("ENTRYPOINT "))
-        .collect();
     assert_eq!(
-        cmds,
+        final_commands(&dockerfile),
         ["CMD [\"gunicorn\", \"--bind\", \"0.0.0.0:8000\", \"app:app\"]"]
     );
     assert_eq!(compose.matches("build:").count(), 1, "one built service");
@@ -30,12 +30,8 @@ fn p02_one_app_per_container() {
 #[test]
 fn p03_slim_official_base() {
     let (dockerfile, _, _) = default_outputs();
-    let froms: Vec<_> = instructions(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("FROM "))
-        .collect();
     assert_eq!(
-        froms,
+        froms(&dockerfile),
         ["FROM python:3.12-slim AS builder", "FROM python:3.12-slim"]
     );
 }
@@ -43,31 +39,28 @@ fn p03_slim_official_base() {
 #[test]
 fn p04_dockerignore_keeps_out_caches_vcs_venvs_secrets_editor_and_docker_files() {
     let (_, ignore, _) = outputs(&python("\n[dockerignore]\nextra = [\"data/\"]\n"));
-    let lines: Vec<&str> = ignore.lines().collect();
-    for pattern in [
-        ".git",
-        "**/__pycache__",
-        "**/*.py[cod]",
-        ".venv",
-        "**/.env",
-        ".env",
-        "**/*.pem",
-        "**/*.key",
-        ".vscode",
-        ".idea",
-        "**/.DS_Store",
-        ".pytest_cache",
-        ".mypy_cache",
-        "Dockerfile",
-        ".dockerignore",
-        "compose.yaml",
-        "data/",
-    ] {
-        assert!(
-            lines.contains(&pattern),
-            "{pattern} missing from .dockerignore:\n{ignore}"
-        );
-    }
+    assert_ignores(
+        &ignore,
+        &[
+            ".git",
+            "**/__pycache__",
+            "**/*.py[cod]",
+            ".venv",
+            "**/.env",
+            ".env",
+            "**/*.pem",
+            "**/*.key",
+            ".vscode",
+            ".idea",
+            "**/.DS_Store",
+            ".pytest_cache",
+            ".mypy_cache",
+            "Dockerfile",
+            ".dockerignore",
+            "compose.yaml",
+            "data/",
+        ],
+    );
 }
 
 #[test]
@@ -99,11 +92,7 @@ fn p05_tagged_never_latest_and_digest_pin_when_asked() {
 fn p06_only_the_apps_ports_never_ssh() {
     let (dockerfile, _, compose) =
         outputs(&python("").replace("ports = [8000]", "ports = [8000, 9100]"));
-    let exposed: Vec<_> = instructions(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("EXPOSE"))
-        .collect();
-    assert_eq!(exposed, ["EXPOSE 8000", "EXPOSE 9100"]);
+    assert_eq!(exposed(&dockerfile), ["EXPOSE 8000", "EXPOSE 9100"]);
     assert!(
         compose.contains("- \"127.0.0.1:8000:8000\"\n      - \"127.0.0.1:9100:9100\"\n"),
         "{compose}"
@@ -191,22 +180,14 @@ fn p10_no_package_manager_cache_left() {
 #[test]
 fn p11_copy_never_add() {
     let (dockerfile, _, _) = default_outputs();
-    assert!(
-        instructions(&dockerfile)
-            .iter()
-            .all(|i| !i.starts_with("ADD "))
-    );
+    assert_no_add(&dockerfile);
 }
 
 #[test]
 fn p12_copies_only_listed_paths_never_the_context() {
     let (dockerfile, _, _) = default_outputs();
-    let copies: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("COPY "))
-        .collect();
     assert_eq!(
-        copies,
+        final_copies(&dockerfile),
         [
             "COPY --from=builder /opt/venv /opt/venv",
             "COPY app.py ./app.py",
@@ -224,32 +205,12 @@ fn p13_grouped_runs_clean_apt_lists_no_recommends() {
     let (dockerfile, _, _) = outputs(&python(
         "system_packages = { libpq5 = \"15.*\" }\nbuild_packages = { gcc = \"4:12.*\" }\n",
     ));
-    let all = instructions(&dockerfile);
-    let apt: Vec<_> = all
-        .iter()
-        .filter(|i| i.contains("apt-get install"))
-        .collect();
-    assert_eq!(apt.len(), 2, "one apt RUN per stage");
-    for run in apt {
-        assert!(
-            run.starts_with("RUN apt-get update && apt-get install -y --no-install-recommends"),
-            "{run}"
-        );
-        assert!(run.contains("rm -rf /var/lib/apt/lists/*"), "{run}");
-    }
+    assert_clean_apt_installs(&dockerfile, 2, "one apt RUN per stage");
     // The runtime's apt install and the user creation share one layer.
-    let runs = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("RUN "))
-        .count();
-    assert_eq!(runs, 1, "{dockerfile}");
+    assert_eq!(final_runs(&dockerfile).len(), 1, "{dockerfile}");
     assert!(dockerfile.contains("libpq5=15.*"));
     // No two RUNs in a row anywhere (hadolint DL3059).
-    assert!(
-        all.windows(2)
-            .all(|w| !(w[0].starts_with("RUN ") && w[1].starts_with("RUN "))),
-        "{dockerfile}"
-    );
+    assert_no_consecutive_runs(&dockerfile);
 }
 
 #[test]
@@ -316,14 +277,10 @@ fn p17_app_files_owned_by_root() {
 fn p18_healthcheck_in_image_and_compose() {
     let (dockerfile, _, compose) = default_outputs();
     let probe = "[\"python\", \"-c\", \"import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=5)\"]";
-    assert!(dockerfile.contains(&format!("CMD {probe}")), "{dockerfile}");
+    assert_probe(&dockerfile, &compose, probe);
     assert!(
         dockerfile
             .contains("HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3")
-    );
-    assert!(
-        compose.contains(&format!("test: [\"CMD\", {}", &probe[1..])),
-        "{compose}"
     );
     // TCP connect by default; off when asked.
     let (dockerfile, _, _) = outputs(&python(""));
@@ -336,12 +293,7 @@ fn p18_healthcheck_in_image_and_compose() {
 #[test]
 fn exec_form_absolute_workdir_and_header() {
     let (dockerfile, ignore, compose) = default_outputs();
-    for text in [&dockerfile, &ignore, &compose] {
-        assert!(
-            text.starts_with("# Generated by dgen from dgen.toml."),
-            "{text}"
-        );
-    }
+    assert_generated_header(&[&dockerfile, &ignore, &compose]);
     let stage = final_stage(&dockerfile);
     assert!(stage.contains(&"WORKDIR /app".to_owned()));
     assert!(stage.last().unwrap().starts_with("CMD [\""));
@@ -393,10 +345,7 @@ fn output_is_byte_identical_across_runs() {
     let text = python(
         "env = { B = \"2\", A = \"1\", C = \"3\" }\n\n[image]\nlabels = { z = \"1\", a = \"2\" }\n",
     );
-    let first = common::render(&text);
-    for _ in 0..20 {
-        assert_eq!(common::render(&text), first);
-    }
+    assert_renders_identically(&text, 20);
     let (dockerfile, _, _) = outputs(&text);
     let env_line = dockerfile.find("A=\"1\"").unwrap();
     assert!(

@@ -6,7 +6,11 @@
 
 mod common;
 
-use common::{final_stage, instructions, outputs, refusals};
+use common::{
+    assert_ignores, assert_no_add, assert_no_consecutive_runs, assert_probe,
+    assert_renders_identically, build_stage, exposed, final_commands, final_runs, final_stage,
+    froms, outputs, refusals, starting_with,
+};
 
 /// A minimal valid Java manifest, with `extra` appended to `[app]` and `java` to `[java]`.
 fn java(extra: &str, java: &str) -> String {
@@ -19,27 +23,13 @@ fn default_outputs() -> (String, String, String) {
     outputs(&(java("", "") + "\n[healthcheck]\npath = \"/actuator/health\"\n"))
 }
 
-fn build_stage(dockerfile: &str) -> Vec<String> {
-    let all = instructions(dockerfile);
-    let last = all.iter().rposition(|i| i.starts_with("FROM ")).unwrap();
-    all[..last].to_vec()
-}
-
-fn froms(dockerfile: &str) -> Vec<String> {
-    instructions(dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("FROM "))
-        .collect()
-}
-
 #[test]
 fn p02_one_app_per_container() {
     let (dockerfile, _, compose) = default_outputs();
-    let cmds: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("CMD ") || i.starts_with("ENTRYPOINT "))
-        .collect();
-    assert_eq!(cmds, ["CMD [\"java\", \"-jar\", \"app.jar\"]"]);
+    assert_eq!(
+        final_commands(&dockerfile),
+        ["CMD [\"java\", \"-jar\", \"app.jar\"]"]
+    );
     assert_eq!(compose.matches("build:").count(), 1);
 }
 
@@ -77,19 +67,20 @@ fn p03_jdk_build_stage_and_jre_runtime_stage() {
 #[test]
 fn p04_dockerignore_keeps_out_build_output() {
     let (_, ignore, _) = default_outputs();
-    let lines: Vec<&str> = ignore.lines().collect();
-    for pattern in [
-        "target",
-        "build",
-        ".gradle",
-        "**/*.class",
-        ".git",
-        ".env",
-        "Dockerfile",
-    ] {
-        assert!(lines.contains(&pattern), "{pattern} missing:\n{ignore}");
-    }
+    assert_ignores(
+        &ignore,
+        &[
+            "target",
+            "build",
+            ".gradle",
+            "**/*.class",
+            ".git",
+            ".env",
+            "Dockerfile",
+        ],
+    );
     // The wrappers are build inputs.
+    let lines: Vec<&str> = ignore.lines().collect();
     for kept in ["mvnw", ".mvn", "gradlew", "gradle"] {
         assert!(
             !lines.contains(&kept),
@@ -112,11 +103,7 @@ fn p05_tagged_never_latest() {
 #[test]
 fn p06_only_the_apps_ports() {
     let (dockerfile, _, _) = default_outputs();
-    let exposed: Vec<_> = instructions(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("EXPOSE"))
-        .collect();
-    assert_eq!(exposed, ["EXPOSE 8080"]);
+    assert_eq!(exposed(&dockerfile), ["EXPOSE 8080"]);
 }
 
 #[test]
@@ -189,12 +176,8 @@ fn p10_tool_caches_on_cache_mounts() {
             "{run}"
         );
     }
-    let copies: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("COPY"))
-        .collect();
     assert_eq!(
-        copies,
+        starting_with(final_stage(&dockerfile), &["COPY"]),
         [
             "COPY --from=build /out/app.jar ./app.jar",
             "COPY --from=build /out/healthcheck /opt/healthcheck"
@@ -205,11 +188,7 @@ fn p10_tool_caches_on_cache_mounts() {
 #[test]
 fn p11_copy_never_add() {
     let (dockerfile, _, _) = default_outputs();
-    assert!(
-        instructions(&dockerfile)
-            .iter()
-            .all(|i| !i.starts_with("ADD "))
-    );
+    assert_no_add(&dockerfile);
 }
 
 #[test]
@@ -253,19 +232,11 @@ fn p13_grouped_runs_and_clean_apt() {
         "system_packages = { fontconfig = \"2.*\" }\nbuild_packages = { git = \"1:2.*\" }\n",
         "",
     ));
-    let all = instructions(&dockerfile);
-    assert!(
-        all.windows(2)
-            .all(|w| !(w[0].starts_with("RUN ") && w[1].starts_with("RUN "))),
-        "{dockerfile}"
-    );
-    let final_runs: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("RUN "))
-        .collect();
-    assert_eq!(final_runs.len(), 1);
-    assert!(final_runs[0].contains("--no-install-recommends fontconfig=2.*"));
-    assert!(final_runs[0].contains("rm -rf /var/lib/apt/lists/* && useradd"));
+    assert_no_consecutive_runs(&dockerfile);
+    let runs = final_runs(&dockerfile);
+    assert_eq!(runs.len(), 1);
+    assert!(runs[0].contains("--no-install-recommends fontconfig=2.*"));
+    assert!(runs[0].contains("rm -rf /var/lib/apt/lists/* && useradd"));
 }
 
 #[test]
@@ -309,11 +280,7 @@ fn p17_app_files_owned_by_root() {
 fn p18_healthcheck_by_a_probe_class() {
     let (dockerfile, _, compose) = default_outputs();
     let probe = "[\"java\", \"-Xmx16m\", \"-XX:+UseSerialGC\", \"-XX:TieredStopAtLevel=1\", \"-cp\", \"/opt/healthcheck\", \"HealthCheck\", \"http://127.0.0.1:8080/actuator/health\", \"5\"]";
-    assert!(dockerfile.contains(&format!("CMD {probe}")), "{dockerfile}");
-    assert!(
-        compose.contains(&format!("test: [\"CMD\", {}", &probe[1..])),
-        "{compose}"
-    );
+    assert_probe(&dockerfile, &compose, probe);
     assert!(dockerfile.contains("javac -d /out/healthcheck /tmp/HealthCheck.java"));
     let (dockerfile, _, _) = outputs(&(java("", "") + "\n[healthcheck]\nenabled = false\n"));
     assert!(!dockerfile.contains("HealthCheck") && !dockerfile.contains("/opt/healthcheck"));
@@ -364,8 +331,5 @@ fn output_is_byte_identical_across_runs() {
         "env = { B = \"2\", A = \"1\" }\n",
         "build_tool = \"gradle\"\n",
     );
-    let first = common::render(&text);
-    for _ in 0..10 {
-        assert_eq!(common::render(&text), first);
-    }
+    assert_renders_identically(&text, 10);
 }

@@ -5,7 +5,11 @@
 
 mod common;
 
-use common::{final_stage, instructions, outputs, refusals};
+use common::{
+    assert_clean_apt_installs, assert_generated_header, assert_ignores, assert_no_add,
+    assert_probe, assert_renders_identically, exposed, final_commands, final_copies, final_stage,
+    froms, instructions, outputs, refusals,
+};
 
 /// A minimal valid Node.js manifest, with `extra` appended.
 fn node(extra: &str) -> String {
@@ -37,23 +41,18 @@ const MANAGERS: [&str; 3] = ["npm", "yarn", "pnpm"];
 #[test]
 fn p02_one_app_per_container() {
     let (dockerfile, _, compose) = outputs(&node(""));
-    let cmds: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("CMD ") || i.starts_with("ENTRYPOINT "))
-        .collect();
-    assert_eq!(cmds, ["CMD [\"node\", \"server.js\"]"]);
+    assert_eq!(
+        final_commands(&dockerfile),
+        ["CMD [\"node\", \"server.js\"]"]
+    );
     assert_eq!(compose.matches("build:").count(), 1);
 }
 
 #[test]
 fn p03_slim_official_base() {
     let (dockerfile, _, _) = outputs(&built("npm"));
-    let froms: Vec<_> = instructions(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("FROM "))
-        .collect();
     assert_eq!(
-        froms,
+        froms(&dockerfile),
         [
             "FROM node:22-slim AS deps",
             "FROM deps AS build",
@@ -74,21 +73,21 @@ fn p03_slim_official_base() {
 #[test]
 fn p04_dockerignore_keeps_out_node_modules_caches_and_the_build_output() {
     let (_, ignore, _) = outputs(&built("npm"));
-    let lines: Vec<&str> = ignore.lines().collect();
-    for pattern in [
-        ".git",
-        ".env",
-        "**/.npmrc",
-        "**/node_modules",
-        ".npm",
-        ".pnpm-store",
-        "npm-debug.log*",
-        "coverage",
-        "Dockerfile",
-        "dist",
-    ] {
-        assert!(lines.contains(&pattern), "{pattern} missing:\n{ignore}");
-    }
+    assert_ignores(
+        &ignore,
+        &[
+            ".git",
+            ".env",
+            "**/.npmrc",
+            "**/node_modules",
+            ".npm",
+            ".pnpm-store",
+            "npm-debug.log*",
+            "coverage",
+            "Dockerfile",
+            "dist",
+        ],
+    );
     // Without a build, the directory named by `output` is not ignored: it may be a source.
     let (_, ignore, _) = outputs(&node(""));
     assert!(!ignore.lines().any(|l| l == "dist"), "{ignore}");
@@ -109,11 +108,7 @@ fn p05_tagged_never_latest_and_digest_pin_when_asked() {
 #[test]
 fn p06_only_the_apps_ports() {
     let (dockerfile, _, compose) = outputs(&node("").replace("[3000]", "[3000, 9229]"));
-    let exposed: Vec<_> = instructions(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("EXPOSE"))
-        .collect();
-    assert_eq!(exposed, ["EXPOSE 3000", "EXPOSE 9229"]);
+    assert_eq!(exposed(&dockerfile), ["EXPOSE 3000", "EXPOSE 9229"]);
     assert!(compose.contains("\"127.0.0.1:3000:3000\""), "{compose}");
     assert_eq!(refusals(&node("").replace("[3000]", "[22]")), ["port-ssh"]);
 }
@@ -280,22 +275,14 @@ fn only_production_dependencies_reach_the_final_image() {
 #[test]
 fn p11_copy_never_add() {
     let (dockerfile, _, _) = outputs(&built("pnpm"));
-    assert!(
-        instructions(&dockerfile)
-            .iter()
-            .all(|i| !i.starts_with("ADD "))
-    );
+    assert_no_add(&dockerfile);
 }
 
 #[test]
 fn p12_copies_only_listed_paths_or_the_build_output() {
     let (dockerfile, _, _) = outputs(&node(""));
-    let copies: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("COPY "))
-        .collect();
     assert_eq!(
-        copies,
+        final_copies(&dockerfile),
         [
             "COPY --from=deps --chown=0:0 /app/node_modules ./node_modules",
             "COPY package.json ./package.json",
@@ -305,12 +292,8 @@ fn p12_copies_only_listed_paths_or_the_build_output() {
     );
     // With a build, the sources go to the build stage and only the output to the final one.
     let (dockerfile, _, _) = outputs(&built("npm"));
-    let copies: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("COPY "))
-        .collect();
     assert_eq!(
-        copies,
+        final_copies(&dockerfile),
         [
             "COPY --from=deps --chown=0:0 /app/node_modules ./node_modules",
             "COPY package.json ./package.json",
@@ -332,23 +315,11 @@ fn p13_grouped_runs_clean_apt_lists_no_recommends() {
     let (dockerfile, _, _) = outputs(&node(
         "system_packages = { libvips42 = \"8.*\" }\nbuild_packages = { \"g++\" = \"4:12.*\", make = \"4.*\" }\n",
     ));
-    let all = instructions(&dockerfile);
-    let apt: Vec<_> = all
-        .iter()
-        .filter(|i| i.contains("apt-get install"))
-        .collect();
-    assert_eq!(
-        apt.len(),
+    assert_clean_apt_installs(
+        &dockerfile,
         2,
-        "one apt RUN in the deps stage, one in the final"
+        "one apt RUN in the deps stage, one in the final",
     );
-    for run in apt {
-        assert!(
-            run.starts_with("RUN apt-get update && apt-get install -y --no-install-recommends"),
-            "{run}"
-        );
-        assert!(run.contains("rm -rf /var/lib/apt/lists/*"), "{run}");
-    }
     assert!(
         stages(&dockerfile)[0]
             .iter()
@@ -445,11 +416,7 @@ fn p17_app_files_owned_by_root() {
 fn p18_healthcheck_with_node_itself() {
     let (dockerfile, _, compose) = outputs(&node("\n[healthcheck]\npath = \"/healthz\"\n"));
     let probe = "[\"node\", \"-e\", \"require('http').get('http://127.0.0.1:3000/healthz', { timeout: 5000 }";
-    assert!(dockerfile.contains(&format!("CMD {probe}")), "{dockerfile}");
-    assert!(
-        compose.contains(&format!("test: [\"CMD\", {}", &probe[1..])),
-        "{compose}"
-    );
+    assert_probe(&dockerfile, &compose, probe);
     // A TCP connect by default; no curl or wget (the slim image has neither).
     let (dockerfile, _, _) = outputs(&node(""));
     assert!(dockerfile.contains("require('net').connect(3000, '127.0.0.1')"));
@@ -459,12 +426,7 @@ fn p18_healthcheck_with_node_itself() {
 #[test]
 fn exec_form_absolute_workdir_and_header() {
     let (dockerfile, ignore, compose) = outputs(&built("yarn"));
-    for text in [&dockerfile, &ignore, &compose] {
-        assert!(
-            text.starts_with("# Generated by dgen from dgen.toml."),
-            "{text}"
-        );
-    }
+    assert_generated_header(&[&dockerfile, &ignore, &compose]);
     let all = instructions(&dockerfile);
     assert!(all.contains(&"RUN [\"yarn\", \"run\", \"build\"]".to_owned()));
     assert!(final_stage(&dockerfile).contains(&"WORKDIR /app".to_owned()));
@@ -479,8 +441,5 @@ fn exec_form_absolute_workdir_and_header() {
 #[test]
 fn output_is_byte_identical_across_runs() {
     let text = built("pnpm") + "\n[image]\nlabels = { z = \"1\", a = \"2\" }\n";
-    let first = common::render(&text);
-    for _ in 0..20 {
-        assert_eq!(common::render(&text), first);
-    }
+    assert_renders_identically(&text, 20);
 }

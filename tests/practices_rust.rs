@@ -6,7 +6,11 @@
 
 mod common;
 
-use common::{final_stage, instructions, outputs, refusals};
+use common::{
+    assert_ignores, assert_no_add, assert_no_consecutive_runs, assert_probe,
+    assert_renders_identically, build_stage, exposed, final_commands, final_copies, final_runs,
+    final_stage, froms, instructions, outputs, refusals, starting_with,
+};
 
 /// A minimal valid Rust manifest, with `extra` appended to `[app]` and `rust` to `[rust]`.
 fn rust(extra: &str, rust: &str) -> String {
@@ -19,31 +23,15 @@ fn default_outputs() -> (String, String, String) {
     outputs(&(rust("", "") + "\n[healthcheck]\npath = \"/healthz\"\n"))
 }
 
-fn build_stage(dockerfile: &str) -> Vec<String> {
-    let all = instructions(dockerfile);
-    let last = all.iter().rposition(|i| i.starts_with("FROM ")).unwrap();
-    all[..last].to_vec()
-}
-
 #[test]
 fn p02_one_app_per_container() {
     let (dockerfile, _, compose) = default_outputs();
-    let cmds: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("CMD ") || i.starts_with("ENTRYPOINT "))
-        .collect();
-    assert_eq!(cmds, ["CMD [\"web\"]"]);
+    assert_eq!(final_commands(&dockerfile), ["CMD [\"web\"]"]);
     assert_eq!(compose.matches("build:").count(), 1);
 }
 
 #[test]
 fn p03_official_slim_build_image_and_minimal_final_image() {
-    let froms = |text: &str| -> Vec<String> {
-        instructions(text)
-            .into_iter()
-            .filter(|i| i.starts_with("FROM "))
-            .collect()
-    };
     let (dockerfile, _, _) = default_outputs();
     assert_eq!(
         froms(&dockerfile),
@@ -65,21 +53,21 @@ fn p03_official_slim_build_image_and_minimal_final_image() {
 #[test]
 fn p04_dockerignore_keeps_out_target_vcs_and_secrets() {
     let (_, ignore, _) = default_outputs();
-    let lines: Vec<&str> = ignore.lines().collect();
-    for pattern in [
-        "target",
-        "**/target",
-        "**/*.rs.bk",
-        ".git",
-        ".env",
-        "**/*.key",
-        "Dockerfile",
-    ] {
-        assert!(lines.contains(&pattern), "{pattern} missing:\n{ignore}");
-    }
+    assert_ignores(
+        &ignore,
+        &[
+            "target",
+            "**/target",
+            "**/*.rs.bk",
+            ".git",
+            ".env",
+            "**/*.key",
+            "Dockerfile",
+        ],
+    );
     assert!(
-        !lines
-            .iter()
+        !ignore
+            .lines()
             .any(|l| !l.starts_with('#') && l.contains("Cargo.lock")),
         "the build needs Cargo.lock"
     );
@@ -101,11 +89,7 @@ fn p05_digest_pin_when_asked() {
 #[test]
 fn p06_only_the_apps_ports() {
     let (dockerfile, _, _) = default_outputs();
-    let exposed: Vec<_> = instructions(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("EXPOSE"))
-        .collect();
-    assert_eq!(exposed, ["EXPOSE 3000"]);
+    assert_eq!(exposed(&dockerfile), ["EXPOSE 3000"]);
 }
 
 #[test]
@@ -156,32 +140,23 @@ fn p10_registry_on_cache_mounts_and_nothing_but_binaries_in_the_final_image() {
             "{run}"
         );
     }
-    let copies: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("COPY") || i.starts_with("RUN"))
-        .collect();
-    assert_eq!(copies, ["COPY --from=build /out/ /usr/local/bin/"]);
+    assert_eq!(
+        starting_with(final_stage(&dockerfile), &["COPY", "RUN"]),
+        ["COPY --from=build /out/ /usr/local/bin/"]
+    );
 }
 
 #[test]
 fn p11_copy_never_add() {
     let (dockerfile, _, _) = default_outputs();
-    assert!(
-        instructions(&dockerfile)
-            .iter()
-            .all(|i| !i.starts_with("ADD "))
-    );
+    assert_no_add(&dockerfile);
 }
 
 #[test]
 fn p12_copies_only_listed_paths_and_assets() {
     let (dockerfile, _, _) = outputs(&rust("", "assets = [\"static\"]\n"));
-    let copies: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("COPY "))
-        .collect();
     assert_eq!(
-        copies,
+        final_copies(&dockerfile),
         [
             "COPY --from=build /out/ /usr/local/bin/",
             "COPY static ./static"
@@ -199,12 +174,8 @@ fn p13_grouped_runs_and_clean_apt_on_debian_slim() {
         "system_packages = { ca-certificates = \"2023*\" }\nbuild_packages = { pkg-config = \"1.8.*\", libssl-dev = \"3.*\" }\n",
         "runtime = \"debian-slim\"\n",
     ));
+    assert_no_consecutive_runs(&dockerfile);
     let all = instructions(&dockerfile);
-    assert!(
-        all.windows(2)
-            .all(|w| !(w[0].starts_with("RUN ") && w[1].starts_with("RUN "))),
-        "{dockerfile}"
-    );
     let apt: Vec<_> = all
         .iter()
         .filter(|i| i.contains("apt-get install"))
@@ -215,11 +186,11 @@ fn p13_grouped_runs_and_clean_apt_on_debian_slim() {
             run.contains("--no-install-recommends") && run.contains("rm -rf /var/lib/apt/lists/*")
         );
     }
-    let runs = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("RUN "))
-        .count();
-    assert_eq!(runs, 1, "apt and useradd share one layer");
+    assert_eq!(
+        final_runs(&dockerfile).len(),
+        1,
+        "apt and useradd share one layer"
+    );
     // distroless has no apt.
     assert_eq!(
         refusals(&rust("system_packages = { libpq5 = \"15.*\" }\n", "")),
@@ -279,11 +250,7 @@ fn p17_binaries_owned_by_root() {
 fn p18_healthcheck_by_a_probe_compiled_from_std_source() {
     let (dockerfile, _, compose) = default_outputs();
     let probe = "[\"/usr/local/bin/healthcheck\", \"http://127.0.0.1:3000/healthz\", \"5\"]";
-    assert!(dockerfile.contains(&format!("CMD {probe}")), "{dockerfile}");
-    assert!(
-        compose.contains(&format!("test: [\"CMD\", {}", &probe[1..])),
-        "{compose}"
-    );
+    assert_probe(&dockerfile, &compose, probe);
     let build = build_stage(&dockerfile);
     let run = build
         .iter()
@@ -371,8 +338,5 @@ fn cargo_toml_is_read_when_the_project_is_at_hand() {
 #[test]
 fn output_is_byte_identical_across_runs() {
     let text = rust("env = { B = \"2\", A = \"1\" }\n", "features = [\"x\"]\n");
-    let first = common::render(&text);
-    for _ in 0..10 {
-        assert_eq!(common::render(&text), first);
-    }
+    assert_renders_identically(&text, 10);
 }

@@ -6,7 +6,11 @@
 
 mod common;
 
-use common::{final_stage, instructions, outputs, refusals};
+use common::{
+    assert_generated_header, assert_ignores, assert_no_add, assert_probe,
+    assert_renders_identically, final_commands, final_copies, final_runs, final_stage, froms,
+    instructions, outputs, refusals,
+};
 
 /// A minimal valid static-site manifest, with `extra` appended.
 fn site(extra: &str) -> String {
@@ -22,36 +26,24 @@ fn built(manager: &str) -> String {
     ))
 }
 
-fn stage_count(dockerfile: &str) -> usize {
-    instructions(dockerfile)
-        .iter()
-        .filter(|i| i.starts_with("FROM "))
-        .count()
-}
-
 #[test]
 fn p02_one_app_per_container_nginx_in_the_foreground() {
     let (dockerfile, _, compose) = outputs(&site(""));
-    let cmds: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("CMD ") || i.starts_with("ENTRYPOINT "))
-        .collect();
-    assert_eq!(cmds, ["CMD [\"nginx\", \"-g\", \"daemon off;\"]"]);
+    assert_eq!(
+        final_commands(&dockerfile),
+        ["CMD [\"nginx\", \"-g\", \"daemon off;\"]"]
+    );
     assert_eq!(compose.matches("build:").count(), 1);
 }
 
 #[test]
 fn p03_unprivileged_official_nginx_and_slim_node_for_the_build() {
     let (dockerfile, _, _) = outputs(&site(""));
-    assert_eq!(stage_count(&dockerfile), 1, "no build, no build stage");
+    assert_eq!(froms(&dockerfile).len(), 1, "no build, no build stage");
     assert!(dockerfile.contains("FROM nginxinc/nginx-unprivileged:1.28-alpine\n"));
     let (dockerfile, _, _) = outputs(&built("npm"));
-    let froms: Vec<_> = instructions(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("FROM "))
-        .collect();
     assert_eq!(
-        froms,
+        froms(&dockerfile),
         [
             "FROM node:22-slim AS build",
             "FROM nginxinc/nginx-unprivileged:1.28-alpine"
@@ -66,17 +58,17 @@ fn p03_unprivileged_official_nginx_and_slim_node_for_the_build() {
 #[test]
 fn p04_dockerignore() {
     let (_, ignore, _) = outputs(&built("npm"));
-    let lines: Vec<&str> = ignore.lines().collect();
-    for pattern in [
-        ".git",
-        ".env",
-        "**/node_modules",
-        "**/__pycache__",
-        "Dockerfile",
-        "dist",
-    ] {
-        assert!(lines.contains(&pattern), "{pattern} missing:\n{ignore}");
-    }
+    assert_ignores(
+        &ignore,
+        &[
+            ".git",
+            ".env",
+            "**/node_modules",
+            "**/__pycache__",
+            "Dockerfile",
+            "dist",
+        ],
+    );
 }
 
 #[test]
@@ -158,27 +150,21 @@ fn p10_caches_in_mounts_and_no_node_in_the_final_image() {
 #[test]
 fn p11_copy_never_add() {
     let (dockerfile, _, _) = outputs(&built("npm"));
-    assert!(
-        instructions(&dockerfile)
-            .iter()
-            .all(|i| !i.starts_with("ADD "))
-    );
+    assert_no_add(&dockerfile);
 }
 
 #[test]
 fn p12_serves_only_the_listed_files_or_the_build_output() {
     let (dockerfile, _, _) = outputs(&site(""));
-    let copies: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("COPY "))
-        .collect();
-    assert_eq!(copies, ["COPY index.html ./index.html", "COPY css ./css"]);
+    assert_eq!(
+        final_copies(&dockerfile),
+        ["COPY index.html ./index.html", "COPY css ./css"]
+    );
     let (dockerfile, _, _) = outputs(&built("npm"));
-    let copies: Vec<_> = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("COPY "))
-        .collect();
-    assert_eq!(copies, ["COPY --from=build /build/dist/ ./"]);
+    assert_eq!(
+        final_copies(&dockerfile),
+        ["COPY --from=build /build/dist/ ./"]
+    );
     // The nginx configuration's root is the workdir, not the image's default html directory.
     assert!(dockerfile.contains("'    root /app;'"), "{dockerfile}");
     assert!(final_stage(&dockerfile).contains(&"WORKDIR /app".to_owned()));
@@ -191,11 +177,11 @@ fn p12_serves_only_the_listed_files_or_the_build_output() {
 #[test]
 fn p13_few_runs_no_packages_in_the_nginx_image() {
     let (dockerfile, _, _) = outputs(&site(""));
-    let runs = final_stage(&dockerfile)
-        .into_iter()
-        .filter(|i| i.starts_with("RUN "))
-        .count();
-    assert_eq!(runs, 1, "only the configuration is written");
+    assert_eq!(
+        final_runs(&dockerfile).len(),
+        1,
+        "only the configuration is written"
+    );
     assert_eq!(
         refusals(&site("system_packages = { curl = \"8.*\" }\n")),
         ["static-packages"]
@@ -258,11 +244,7 @@ fn p17_files_owned_by_root() {
 fn p18_healthcheck_with_the_images_curl() {
     let (dockerfile, _, compose) = outputs(&site("\n[healthcheck]\npath = \"/index.html\"\n"));
     let probe = "[\"curl\", \"-fsS\", \"-o\", \"/dev/null\", \"--max-time\", \"5\", \"http://127.0.0.1:8080/index.html\"]";
-    assert!(dockerfile.contains(&format!("CMD {probe}")), "{dockerfile}");
-    assert!(
-        compose.contains(&format!("test: [\"CMD\", {}", &probe[1..])),
-        "{compose}"
-    );
+    assert_probe(&dockerfile, &compose, probe);
     // Without a path: any HTTP answer on the port (no --fail).
     let (dockerfile, _, _) = outputs(&site(""));
     assert!(dockerfile.contains("CMD [\"curl\", \"-sS\", \"-o\", \"/dev/null\", \"--max-time\", \"5\", \"http://127.0.0.1:8080/\"]"));
@@ -297,12 +279,7 @@ fn nginx_configuration_is_written_without_heredocs() {
 #[test]
 fn exec_form_absolute_workdir_and_header() {
     let (dockerfile, ignore, compose) = outputs(&built("yarn"));
-    for text in [&dockerfile, &ignore, &compose] {
-        assert!(
-            text.starts_with("# Generated by dgen from dgen.toml."),
-            "{text}"
-        );
-    }
+    assert_generated_header(&[&dockerfile, &ignore, &compose]);
     assert!(
         final_stage(&dockerfile)
             .last()
@@ -319,8 +296,5 @@ fn exec_form_absolute_workdir_and_header() {
 #[test]
 fn output_is_byte_identical_across_runs() {
     let text = built("pnpm");
-    let first = common::render(&text);
-    for _ in 0..20 {
-        assert_eq!(common::render(&text), first);
-    }
+    assert_renders_identically(&text, 20);
 }

@@ -87,6 +87,31 @@ pub(super) fn script<'a>(package: &'a Json, name: &str) -> Option<&'a str> {
     package.get("scripts")?.get(name)?.as_str()
 }
 
+/// The name in package.json without its npm scope (`@acme/api` gives `api`), with where it was
+/// found: what [`project_name`] takes.
+pub(super) fn package_name(package: &Json) -> Option<(&str, &'static str)> {
+    package
+        .get("name")
+        .and_then(Json::as_str)
+        .map(|n| (n.rsplit('/').next().unwrap_or(n), "package.json name"))
+}
+
+/// The `build` setting: package.json's build script, run by `manager`.
+pub(super) fn build_setting(about: &'static str, manager: &str) -> Setting {
+    Setting::new(
+        "build",
+        about,
+        Detected::found(
+            SettingValue::List(vec![
+                manager.to_owned(),
+                "run".to_owned(),
+                "build".to_owned(),
+            ]),
+            "package.json scripts.build",
+        ),
+    )
+}
+
 /// The package manager, and the settings that pin its version.
 pub(super) fn package_manager(
     files: &ProjectFiles,
@@ -242,13 +267,7 @@ impl Detector for Node {
             }
             Json::Null
         });
-        let name = project_name(
-            files,
-            package
-                .get("name")
-                .and_then(Json::as_str)
-                .map(|n| (n.rsplit('/').next().unwrap_or(n), "package.json name")),
-        );
+        let name = project_name(files, package_name(&package));
         let (manager, pins) = package_manager(files, &package, &mut notes);
         let version = version(files, &package);
 
@@ -340,17 +359,9 @@ impl Detector for Node {
                 .as_deref()
                 .is_some_and(|f| f.starts_with(&format!("{output}/")))
             {
-                settings.push(Setting::new(
-                    "build",
+                settings.push(build_setting(
                     "The build command, run in a build stage with the dev dependencies",
-                    Detected::found(
-                        SettingValue::List(vec![
-                            manager.value.clone(),
-                            "run".to_owned(),
-                            "build".to_owned(),
-                        ]),
-                        "package.json scripts.build",
-                    ),
+                    &manager.value,
                 ));
                 settings.push(Setting::text(
                     "output",

@@ -200,17 +200,9 @@ impl Detector for StaticSite {
                             .because(format!("{router} routes on the client")),
                     ));
                 }
-                settings.push(Setting::new(
-                    "build",
+                settings.push(node::build_setting(
                     "The build command, run in a Node.js build stage",
-                    Detected::found(
-                        SettingValue::List(vec![
-                            manager.value.clone(),
-                            "run".to_owned(),
-                            "build".to_owned(),
-                        ]),
-                        "package.json scripts.build",
-                    ),
+                    &manager.value,
                 ));
                 let never = [output.value.as_str(), "node_modules"];
                 settings.push(Setting::text(
@@ -253,14 +245,7 @@ impl Detector for StaticSite {
                 ("index.html".to_owned(), keep, left_out)
             }
         };
-        let name = project_name(
-            files,
-            package
-                .as_ref()
-                .and_then(|p| p.get("name"))
-                .and_then(Json::as_str)
-                .map(|n| (n.rsplit('/').next().unwrap_or(n), "package.json name")),
-        );
+        let name = project_name(files, package.as_ref().and_then(node::package_name));
         let port = 8080;
         Detection {
             stack: Detected::found(StackName::Static, stack_from),
