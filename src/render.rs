@@ -421,7 +421,7 @@ pub struct Context {
     pub debug: Option<DebugContext>,
     /// The CI workflow settings, when `[ci]` is present.
     pub ci: Option<CiContext>,
-    /// The image reference to push, e.g. `ghcr.io/acme/api`.
+    /// The image reference to push, e.g. `registry.example.com/acme/api`.
     pub image_ref: String,
     /// The URL the smoke test fetches from the host, when the app has a port.
     pub smoke_url: Option<String>,

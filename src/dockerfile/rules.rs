@@ -814,8 +814,8 @@ mod tests {
             ("localhost:5000/app", None, None)
         );
         assert_eq!(
-            image_parts("ghcr.io/x/y:1@sha256:ab"),
-            ("ghcr.io/x/y", Some("1"), Some("sha256:ab"))
+            image_parts("registry.example.com/x/y:1@sha256:ab"),
+            ("registry.example.com/x/y", Some("1"), Some("sha256:ab"))
         );
         assert!(untagged_or_latest("python"));
         assert!(untagged_or_latest("python:latest"));

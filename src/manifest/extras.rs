@@ -89,7 +89,7 @@ impl Severity {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Publish {
-    /// The registry host, e.g. `ghcr.io` or `registry.example.com:5000`. Without it the
+    /// The registry host, e.g. `registry.example.com` or `registry.example.com:5000`. Without it the
     /// instructions push to Docker Hub.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registry: Option<String>,

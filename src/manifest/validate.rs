@@ -228,7 +228,7 @@ fn extras(m: &Manifest, c: &mut Checker<'_>) {
             "publish-registry",
             &["publish".into(), "registry".into()],
             format!("`{registry}` is not a registry host"),
-            "expected e.g. ghcr.io or registry.example.com:5000",
+            "expected e.g. registry.example.com or registry.example.com:5000",
         );
     }
     if let Some(account) = &m.publish.account
@@ -1022,8 +1022,8 @@ mod tests {
             ("localhost:5000/app", None, None)
         );
         assert_eq!(
-            split_image("ghcr.io/x/y:1@sha256:ab"),
-            ("ghcr.io/x/y", Some("1"), Some("sha256:ab"))
+            split_image("registry.example.com/x/y:1@sha256:ab"),
+            ("registry.example.com/x/y", Some("1"), Some("sha256:ab"))
         );
     }
 }
