@@ -1,6 +1,9 @@
 //! `dgen check` and `dgen diff` on hand-edited files: one edit of each kind, each asserting the
 //! exact report and exit status.
 
+mod common;
+
+use common::copy_dir;
 use std::path::Path;
 use std::process::Command;
 
@@ -410,17 +413,4 @@ fn parser_survives_hostile_files() {
         "{}",
         &stdout[..stdout.len().min(500)]
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }

@@ -197,21 +197,7 @@ impl Detector for Python {
                 "no Python modules or packages found to copy: name them with --source".to_owned(),
             );
         }
-        let left_out: Vec<String> = layout
-            .left_out
-            .iter()
-            .map(|(name, why)| {
-                if name == why {
-                    name.clone()
-                } else {
-                    format!("{name} ({why})")
-                }
-            })
-            .collect();
-        let mut sources = Detected::found(layout.sources.clone(), "the project's layout");
-        if !left_out.is_empty() {
-            sources = sources.because(format!("left out: {}", left_out.join(", ")));
-        }
+        let sources = super::sources::detected(layout.sources.clone(), &layout.left_out);
 
         let manager_name = Detected {
             value: manager::name(manager.package_manager.value).to_owned(),

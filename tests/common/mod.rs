@@ -230,3 +230,17 @@ pub fn yaml_strings(list: &yaml_rust2::Yaml) -> Vec<&str> {
         .map(|y| y.as_str().unwrap())
         .collect()
 }
+
+/// Copies the directory tree `from` to `to`.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
