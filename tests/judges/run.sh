@@ -15,6 +15,10 @@
 #   checkov         `checkov --framework dockerfile`: every check passes (none failed or skipped)
 #   compose-schema  compose.yaml validates against the Compose Specification JSON schema
 #   compose-config  `docker-compose config -q` accepts it, and prints nothing
+#   compose-debug   (with [debug]) compose.debug.yaml validates against the schema, and
+#                   `docker-compose -f compose.yaml -f compose.debug.yaml config -q` accepts the pair
+#   workflow        (with [ci]) each .github/workflows/*.yml passes action-validator (npm), which
+#                   checks it against the GitHub Actions workflow schema
 # and a closing line `judges: N passed, M failed`. Exit status 1 on any failure.
 #
 # Set-up (idempotent): a venv under ${DGEN_TOOLS:-$HOME/.cache/dgen-tools}/venv with the PyPI
@@ -60,7 +64,27 @@ install_compose() {
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends docker-compose >/dev/null || return 1
 }
 
+# action-validator (npm) checks generated GitHub Actions workflows against the workflow schema.
+npm_tools="$tools/npm"
+npm_pins=(@action-validator/cli@0.6.0 @action-validator/core@0.6.0)
+install_npm_tools() {
+    local stamp="$npm_tools/.dgen-judges-pins" want="${npm_pins[*]}"
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$npm_tools/node_modules/.bin/action-validator" ]]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        log "judges: installing nodejs and npm with apt-get"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null || return 1
+    fi
+    log "judges: installing ${npm_pins[*]} into $npm_tools"
+    rm -rf "$npm_tools"
+    mkdir -p "$npm_tools"
+    (cd "$npm_tools" && npm install --silent --no-audit --no-fund --prefix "$npm_tools" "${npm_pins[@]}" >/dev/null) || return 1
+    printf '%s' "$want" >"$stamp"
+}
+
 if ! install_tools; then log "judges: could not install the PyPI tools"; echo "judges: 0 passed, 1 failed"; exit 1; fi
+if ! install_npm_tools; then log "judges: could not install the npm tools"; echo "judges: 0 passed, 1 failed"; exit 1; fi
 if ! install_compose; then log "judges: could not install docker-compose"; echo "judges: 0 passed, 1 failed"; exit 1; fi
 if [[ ! -f "$schema" ]]; then log "judges: no Compose schema at $schema (set DGEN_COMPOSE_SCHEMA)"; echo "judges: 0 passed, 1 failed"; exit 1; fi
 
@@ -210,6 +234,36 @@ judge_compose_config() {
     if [[ $rc -eq 0 && -z "$out" ]]; then report PASS compose-config "$dir"; else report FAIL compose-config "$dir" "${out:-exit status $rc}"; fi
 }
 
+# compose.debug.yaml ([debug]): valid on its own against the schema, and merged with compose.yaml.
+judge_compose_debug() {
+    local dir=$1 out rc copy
+    if ! out=$("${offline[@]}" "$venv/bin/check-jsonschema" --schemafile "$schema" "$dir/compose.debug.yaml" 2>&1); then
+        report FAIL compose-debug "$dir" "$out"
+        return
+    fi
+    copy="$scratch/compose-$RANDOM$RANDOM"
+    cp -R "$dir" "$copy"
+    [[ -e "$copy/.env" ]] || : >"$copy/.env"
+    out=$(cd "$copy" && env -i PATH="$PATH" HOME="$scratch/home" LANG=C.UTF-8 \
+        docker-compose --project-name dgen-judge -f compose.yaml -f compose.debug.yaml config -q 2>&1)
+    rc=$?
+    rm -rf "$copy"
+    if [[ $rc -eq 0 && -z "$out" ]]; then report PASS compose-debug "$dir"; else report FAIL compose-debug "$dir" "${out:-exit status $rc}"; fi
+}
+
+# Generated GitHub Actions workflows ([ci]): the workflow schema, via action-validator.
+judge_workflows() {
+    local dir=$1 workflow out
+    for workflow in "$dir"/.github/workflows/*.yml; do
+        [[ -f "$workflow" ]] || continue
+        if out=$("${offline[@]}" "$npm_tools/node_modules/.bin/action-validator" "$workflow" 2>&1); then
+            report PASS workflow "$dir"
+        else
+            report FAIL workflow "$dir" "$out"
+        fi
+    done
+}
+
 if [[ ${#targets[@]} -eq 0 ]]; then
     log "judges: nothing to judge (no examples/*/dgen.toml and no directory given)"
     echo "judges: 0 passed, 1 failed"
@@ -231,6 +285,8 @@ for dir in "${targets[@]}"; do
     else
         for j in compose-schema compose-config; do report FAIL "$j" "$dir" "no compose.yaml (run dgen render)"; done
     fi
+    if [[ -f "$dir/compose.debug.yaml" ]]; then judge_compose_debug "$dir"; fi
+    judge_workflows "$dir"
 done
 
 echo "judges: $passed passed, $failed failed"
