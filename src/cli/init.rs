@@ -339,14 +339,10 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
             Err(not_detected) => {
                 eprint!("error: {not_detected}");
                 eprintln!("nothing was written");
-                let known: Vec<&str> = dgen::stacks::all()
-                    .iter()
-                    .map(|s| s.name().as_str())
-                    .collect();
-                eprintln!(
-                    "  help: name the stack with --stack ({}) to write a manifest anyway",
-                    known.join(", ")
-                );
+                eprintln!("  help: name the stack with --stack to write a manifest anyway:");
+                for stack in dgen::stacks::all() {
+                    eprintln!("          {:<8} {}", stack.name().as_str(), stack.description());
+                }
                 return ExitStatus::Error;
             }
         },
