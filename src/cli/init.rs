@@ -341,7 +341,11 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
                 eprintln!("nothing was written");
                 eprintln!("  help: name the stack with --stack to write a manifest anyway:");
                 for stack in dgen::stacks::all() {
-                    eprintln!("          {:<8} {}", stack.name().as_str(), stack.description());
+                    eprintln!(
+                        "          {:<8} {}",
+                        stack.name().as_str(),
+                        stack.description()
+                    );
                 }
                 return ExitStatus::Error;
             }
