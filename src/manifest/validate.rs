@@ -195,9 +195,7 @@ fn extras(m: &Manifest, c: &mut Checker<'_>) {
             }
         }
         if let Some(version) = &debug.version
-            && !(version
-                .split('.')
-                .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_digit())))
+            && !is_version(version, ..)
         {
             c.error(
                 "tool-version",
@@ -618,6 +616,16 @@ fn app(m: &Manifest, c: &mut Checker<'_>) {
     }
 }
 
+/// Whether `value` is dot-separated numbers (`3.12`, `1.8.22`), with a count of parts in
+/// `parts`: the shape of every tool and runtime version a manifest pins.
+pub fn is_version(value: &str, parts: impl std::ops::RangeBounds<usize>) -> bool {
+    let split: Vec<&str> = value.split('.').collect();
+    parts.contains(&split.len())
+        && split
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_digit()))
+}
+
 /// A duration as Docker and compose take it: `30s`, `1m30s`, `500ms`, `1h`.
 pub fn is_duration(value: &str) -> bool {
     let mut rest = value;
@@ -999,6 +1007,17 @@ mod tests {
         assert!(!url_with_password("postgres://u@db/x"));
         assert!(!url_with_password("redis://redis:6379/0"));
         assert!(!url_with_password("plain"));
+    }
+
+    #[test]
+    fn versions() {
+        assert!(is_version("3.12", 2..=3));
+        assert!(is_version("1.8.22", ..));
+        assert!(is_version("22", 1..=3));
+        for bad in ["", "3", "3.x", "3..1", "v1.2", "1.2.3.4"] {
+            assert!(!is_version(bad, 2..=3), "{bad}");
+        }
+        assert!(!is_version("latest", ..));
     }
 
     #[test]

@@ -112,13 +112,6 @@ struct Context {
     probe_lines: Vec<String>,
 }
 
-fn is_version(value: &str) -> bool {
-    !value.is_empty()
-        && value
-            .split('.')
-            .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_digit()))
-}
-
 impl Stack for JavaStack {
     fn name(&self) -> StackName {
         StackName::Java
@@ -145,7 +138,7 @@ impl Stack for JavaStack {
             ("maven_version", &s.maven_version),
             ("gradle_version", &s.gradle_version),
         ] {
-            if !is_version(value) {
+            if !crate::manifest::validate::is_version(value, ..) {
                 c.error(
                     "tool-version",
                     &["java".into(), field.into()],

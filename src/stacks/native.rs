@@ -15,6 +15,7 @@
 use super::Probe;
 use crate::manifest::Checker;
 use crate::manifest::spans::Seg;
+use crate::manifest::validate::is_version;
 
 /// Where the probe lives in the final image (Go and Rust).
 pub const PROBE_PATH: &str = "/usr/local/bin/healthcheck";
@@ -224,17 +225,13 @@ pub fn check_version(
     what: &str,
     example: &str,
 ) -> bool {
-    let parts: Vec<&str> = value.split('.').collect();
-    let digits = parts
-        .iter()
-        .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_digit()));
     let shape_ok = if majors.is_empty() {
-        (1..=3).contains(&parts.len())
+        is_version(value, 1..=3)
     } else {
-        (2..=3).contains(&parts.len())
+        is_version(value, 2..=3)
     };
-    let major_ok = majors.is_empty() || majors.contains(&parts[0]);
-    let ok = digits && shape_ok && major_ok;
+    let major = value.split('.').next().unwrap_or("");
+    let ok = shape_ok && (majors.is_empty() || majors.contains(&major));
     if !ok {
         c.error(
             "version",

@@ -253,13 +253,9 @@ pub struct PackageManagerContext {
     pub install_all: String,
 }
 
-/// Whether `value` is `parts` dot-separated numbers.
+/// Whether `value` is `parts` dot-separated numbers, none longer than 9 digits.
 fn is_version(value: &str, parts: std::ops::RangeInclusive<usize>) -> bool {
-    let split: Vec<&str> = value.split('.').collect();
-    parts.contains(&split.len())
-        && split
-            .iter()
-            .all(|p| !p.is_empty() && p.len() <= 9 && p.chars().all(|ch| ch.is_ascii_digit()))
+    crate::manifest::validate::is_version(value, parts) && value.split('.').all(|p| p.len() <= 9)
 }
 
 /// Whether `value` is a plain relative path (letters, digits, `.`, `_`, `-`, `/`, no `..`), as

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::{DebugSetup, Probe, Stack};
+use crate::manifest::validate::is_version;
 use crate::manifest::{
     Checker, Debug, Manifest, Python as Settings, PythonPackageManager, StackName,
 };
@@ -48,15 +49,7 @@ impl Stack for Python {
 
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
         let s = settings(manifest);
-        let version_ok = {
-            let parts: Vec<&str> = s.version.split('.').collect();
-            (2..=3).contains(&parts.len())
-                && parts
-                    .iter()
-                    .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_digit()))
-                && parts[0] == "3"
-        };
-        if !version_ok {
+        if !(is_version(&s.version, 2..=3) && s.version.starts_with("3.")) {
             c.error(
                 "python-version",
                 &["python".into(), "version".into()],
@@ -68,11 +61,7 @@ impl Stack for Python {
             ("uv_version", &s.uv_version),
             ("poetry_version", &s.poetry_version),
         ] {
-            let ok = !value.is_empty()
-                && value
-                    .split('.')
-                    .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_digit()));
-            if !ok {
+            if !is_version(value, ..) {
                 c.error(
                     "tool-version",
                     &["python".into(), field.into()],

@@ -158,14 +158,7 @@ impl Stack for StaticSite {
 
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
         let s = settings(manifest);
-        let version_ok = {
-            let parts: Vec<&str> = s.nginx_version.split('.').collect();
-            (2..=3).contains(&parts.len())
-                && parts
-                    .iter()
-                    .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_digit()))
-        };
-        if !version_ok {
+        if !crate::manifest::validate::is_version(&s.nginx_version, 2..=3) {
             c.error(
                 "nginx-version",
                 &["static".into(), "nginx_version".into()],
