@@ -19,6 +19,7 @@ DEBIAN_PACKAGES = ["docker.io", "docker-compose", "debootstrap"]
 SOCKET = Path("/var/run/docker.sock")
 DAEMON_START_TIMEOUT = 60
 DAEMON_STOP_TIMEOUT = 30
+BUILD_TIMEOUT = 1800  # a cold build on a loaded 2-core machine; only a hang exceeds it
 BUILDX_LESS_CLIENT_MAX_MAJOR = 22  # from 23 on, the CLI needs the buildx plugin for BuildKit
 
 
@@ -82,8 +83,9 @@ def pick_client() -> str | None:
 class Daemon:
     """A dockerd this suite started (or None's worth of work when one already answers)."""
 
-    def __init__(self, client: str):
+    def __init__(self, client: str, data_root: Path | None = None):
         self.client = client
+        self.data_root = data_root  # start our own daemon with this data root (refused when one answers)
         self.process: subprocess.Popen | None = None
         self.log_path: Path | None = None
 
@@ -92,6 +94,9 @@ class Daemon:
 
     def start(self) -> None:
         if self.answers():
+            if self.data_root:
+                raise EngineUnavailable(f"a Docker daemon already answers, so none can be started with the data "
+                                        f"root {self.data_root}")
             log("a Docker daemon already answers; using it (it will be left running)")
             return
         dockerd = shutil.which("dockerd")
@@ -100,7 +105,12 @@ class Daemon:
         log_file = tempfile.NamedTemporaryFile(prefix="dgen-dockerd-", suffix=".log", delete=False)
         self.log_path = Path(log_file.name)
         log(f"starting dockerd in the background (log: {self.log_path})")
-        self.process = subprocess.Popen([dockerd], stdout=log_file, stderr=subprocess.STDOUT,
+        command = [dockerd]
+        if self.data_root:
+            self.data_root.mkdir(parents=True, exist_ok=True)
+            command += ["--data-root", str(self.data_root)]
+            log(f"dockerd data root: {self.data_root}")
+        self.process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + DAEMON_START_TIMEOUT
         while time.monotonic() < deadline:
@@ -173,7 +183,8 @@ class Docker:
         return self.run(*args).stdout.strip()
 
     def build(self, context: Path, tag: str, *, no_cache: bool = False, dockerfile: Path | None = None,
-              labels: dict[str, str] | None = None, target: str | None = None) -> Build:
+              labels: dict[str, str] | None = None, target: str | None = None,
+              timeout: float | None = BUILD_TIMEOUT) -> Build:
         args = ["build", "--network", "host", "--progress", "plain", "-t", tag]
         if no_cache:
             args.append("--no-cache")
@@ -184,8 +195,12 @@ class Docker:
         for key, value in (labels or {}).items():
             args += ["--label", f"{key}={value}"]
         start = time.monotonic()
-        result = subprocess.run([self.client, *args, str(context)], stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, env=self.env)
+        try:
+            result = subprocess.run([self.client, *args, str(context)], stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True, env=self.env, timeout=timeout)
+        except subprocess.TimeoutExpired as expired:
+            output = expired.output.decode(errors="replace") if isinstance(expired.output, bytes) else expired.output
+            return Build(False, time.monotonic() - start, f"{output or ''}\nbuild timed out after {timeout:.0f}s")
         seconds = time.monotonic() - start
         if result.returncode == 0 and not re.search(r"^#\d+ ", result.stdout, re.M):
             raise EngineUnavailable("docker build did not use BuildKit (no BuildKit progress in its output)")

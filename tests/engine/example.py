@@ -156,9 +156,41 @@ def prepare(example: Example, into: Path, tools: lockfiles.Tools) -> None:
     """Copy the example, make its Dockerfile buildable here, plant junk, create run-time lock files."""
     example.dir = into / example.name
     shutil.copytree(example.source, example.dir, symlinks=True)
+    adapt(example, tools, write_env=False)  # _plant writes .env, with a planted line compose must not need
+    _plant(example)
+
+
+def adapt(example: Example, tools: lockfiles.Tools, write_env: bool = True) -> None:
+    """Make the copy in example.dir buildable and runnable here, side by side with other runs: the
+    Dockerfile without what needs a registry, run-time lock files, compose's host ports left to the
+    engine, and a `.env` for compose from `.env.example`."""
     _adapt_dockerfile(example)
     example.notes += lockfiles.create(example.dir, example.manifest, example.dockerfile_text(), tools)
-    _plant(example)
+    _adapt_compose(example)
+    if write_env and not (example.dir / ".env").exists():
+        (example.dir / ".env").write_text(_env_file(example))
+
+
+# A published port with a fixed host port on the loopback address, as the generated compose files write it.
+FIXED_HOST_PORT = re.compile(r"""(["']?)(127\.0\.0\.1|localhost|\[::1\]):(\d+):(\d+)((?:/(?:tcp|udp))?)\1""")
+
+
+def _adapt_compose(example: Example) -> None:
+    """Publish compose's ports on a host port the engine picks (`127.0.0.1::8000`), so that examples can
+    run side by side and never collide with a port something else on the machine holds."""
+    changed = []
+    for name in ("compose.yaml", "compose.debug.yaml"):
+        path = example.dir / name
+        if not path.is_file():
+            continue
+        text = path.read_text()
+        new = FIXED_HOST_PORT.sub(lambda m: f'"{m[2]}::{m[4]}{m[5]}"', text)
+        if new != text:
+            path.write_text(new)
+            changed.append(name)
+    if changed:
+        example.notes.append(f"{' and '.join(changed)}: fixed host ports left to the engine "
+                             "(127.0.0.1::PORT), so runs do not collide")
 
 
 def _adapt_dockerfile(example: Example) -> None:

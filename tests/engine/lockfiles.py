@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import machine
@@ -25,8 +26,13 @@ class Tools:
 
     def __init__(self, cache_dir: Path):
         self.dir = cache_dir / "tools"
+        self._lock = threading.RLock()  # examples are prepared side by side: one installs, the others wait
 
     def executable(self, tool: str, version: str | None) -> Path:
+        with self._lock:
+            return self._executable(tool, version)
+
+    def _executable(self, tool: str, version: str | None) -> Path:
         venv = self.dir / f"{tool}-{version or 'latest'}"
         exe = venv / "bin" / tool
         if not exe.exists():
@@ -38,6 +44,10 @@ class Tools:
 
     def npm_executable(self, package: str, version: str) -> Path:
         """An npm package's program (pnpm, yarn), installed with this machine's npm under the cache dir."""
+        with self._lock:
+            return self._npm_executable(package, version)
+
+    def _npm_executable(self, package: str, version: str) -> Path:
         prefix = self.dir / f"npm-{package}-{version}"
         exe = prefix / "node_modules" / ".bin" / package
         if not exe.exists():

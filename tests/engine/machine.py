@@ -101,6 +101,13 @@ def debian_sources(codename: str) -> list[AptSource]:
     return found
 
 
+def debian_sources_for(release: str, host: str) -> list[AptSource]:
+    """The machine's Debian sources for its own release `host`, pointed at `release` instead (same
+    mirrors, e.g. `trixie trixie-updates` and `trixie-security` for `bookworm ...`)."""
+    return [replace(s, suites=tuple(release + suite[len(host):] for suite in s.suites))
+            for s in debian_sources(host)]
+
+
 def debian_mirror(codename: str) -> str:
     return next(s.uri for s in debian_sources(codename) if codename in s.suites)
 

@@ -46,7 +46,7 @@ DEPENDENCY_INSTALL = re.compile(r"\b(?:pip3? install|uv sync|uv pip install|poet
 BUILD_STEP = re.compile(r"^#(\d+) \[(?:[^\]]+ )?\d+/\d+\] (.+)$")
 CACHED_STEP = re.compile(r"^#(\d+) CACHED$")
 COMPOSE_TIMEOUT = 180
-HTTP_ATTEMPTS_SECONDS = 15
+HTTP_ATTEMPTS_SECONDS = 30  # generous: other runs may share the machine's 2 cores
 
 
 class Broken(Exception):
@@ -350,7 +350,7 @@ class ExampleCheck:
         in_image = [e.path for e in self.filesystem() if DEBUGGER_FILES.search(e.path)]
         if in_image:
             raise Broken(f"the production image holds the debugger: {_some(in_image)}")
-        port = debug_port(debug_file.read_text())
+        container_port = debug_port(debug_file.read_text())
         has_stage = "target: debug" in debug_file.read_text()
         debug_tag = f"{self.example.tag}-debug"
         if has_stage:
@@ -367,9 +367,12 @@ class ExampleCheck:
         try:
             started = time.monotonic()
             compose.up([self.example.service])
-            healthy = wait_healthy(self.docker, compose.container(self.example.service), self.health_timeout, started)
+            container = compose.container(self.example.service)
+            healthy = wait_healthy(self.docker, container, self.health_timeout, started)
+            port = published_port(self.docker, container, container_port)
             answer = debugger_answers(port)
-            summary = f"healthy under the debugger after {healthy:.1f}s; 127.0.0.1:{port} {answer}"
+            summary = (f"healthy under the debugger after {healthy:.1f}s; its port {container_port} "
+                       f"(published on 127.0.0.1:{port}) {answer}")
         except Broken as broken:
             problems.append(str(broken))
         leftovers = compose.down()
@@ -399,8 +402,13 @@ class Compose:
             self.base += ["-f", str(path)]
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run([*self.base, *args], cwd=self.directory, capture_output=True, text=True,
-                                env=self.docker.env, timeout=COMPOSE_TIMEOUT)
+        try:
+            result = subprocess.run([*self.base, *args], cwd=self.directory, capture_output=True, text=True,
+                                    env=self.docker.env, timeout=COMPOSE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            if not check:
+                return subprocess.CompletedProcess(args, 124, "", f"timed out after {COMPOSE_TIMEOUT}s")
+            raise Broken(f"docker-compose {' '.join(args)} did not finish within {COMPOSE_TIMEOUT}s")
         if check and result.returncode != 0:
             raise Broken(f"docker-compose {' '.join(args)} failed:\n{result.stderr.strip()[-1500:]}")
         return result
@@ -446,11 +454,22 @@ class Compose:
 
 
 def debug_port(compose_debug: str) -> int:
-    """The host port compose.debug.yaml publishes on 127.0.0.1."""
-    match = re.search(r'"127\.0\.0\.1:(\d+):\d+"', compose_debug)
+    """The container port compose.debug.yaml publishes on 127.0.0.1 (the suite leaves the host port
+    to the engine: see example._adapt_compose)."""
+    match = re.search(r'"127\.0\.0\.1:(\d*):(\d+)"', compose_debug)
     if not match:
         raise Broken("compose.debug.yaml publishes no port on 127.0.0.1")
-    return int(match[1])
+    return int(match[2])
+
+
+def published_port(docker: Docker, container: str, port: int) -> int:
+    """The host port the engine published the container's `port` on (127.0.0.1)."""
+    lines = docker.run("port", container, f"{port}/tcp", check=False).stdout.split()
+    for line in lines:
+        host, _, number = line.rpartition(":")
+        if host in ("127.0.0.1", "0.0.0.0") and number.isdigit():
+            return int(number)
+    raise Broken(f"port {port} of the container is not published on 127.0.0.1 ({' '.join(lines) or 'nothing'})")
 
 
 def debugger_answers(port: int, within: float = 30) -> str:
@@ -522,21 +541,32 @@ def _last_probe(health: dict) -> str:
 
 
 def http_status(url: str, within: float) -> int:
+    status, _ = http_get(url, within)
+    if status >= 500:
+        raise Broken(f"GET {url} answered {status}")
+    return status
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is an answer of its own (its status is what is checked)
+
+
+def http_get(url: str, within: float) -> tuple[int, str]:
+    """(status, body) of a GET, retried while nothing answers (a loaded machine starts apps slowly);
+    redirects are not followed."""
+    opener = urllib.request.build_opener(_NoRedirect)
     deadline = time.monotonic() + within
     error: Exception | None = None
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                status = response.status
+            with opener.open(url, timeout=10) as response:
+                return response.status, response.read(200_000).decode(errors="replace")
         except urllib.error.HTTPError as http_error:
-            status = http_error.code
-        except (urllib.error.URLError, ConnectionError, TimeoutError) as failure:
+            return http_error.code, http_error.read(200_000).decode(errors="replace")
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as failure:
             error = failure
             time.sleep(1)
-            continue
-        if status >= 500:
-            raise Broken(f"GET {url} answered {status}")
-        return status
     raise Broken(f"GET {url} got no answer within {within:.0f}s: {error}")
 
 

@@ -7,6 +7,12 @@ Each stand-in carries this machine's CA bundle and package-tool registry
 settings, read at run time. Built images are saved as tarballs in a cache
 directory, keyed by a hash of everything that went into them.
 
+Each stand-in is built on the Debian release whose toolchain is closest to the
+tag (RELEASES): `python:3.12-slim` gets trixie's Python 3.13, `python:3.10-slim`
+bookworm's 3.11, `node:22-slim` trixie's Node 20, `postgres:17` trixie's
+PostgreSQL 17. Families without a toolchain version (Go, Rust, distroless,
+debian) take the release the tag names, else the machine's own.
+
 Adding a family is one entry in RECIPES.
 """
 
@@ -18,6 +24,9 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,22 +40,86 @@ IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 @dataclass(frozen=True)
+class Release:
+    """What one Debian release offers (the stand-ins pick the release closest to a tag)."""
+    name: str
+    number: str
+    python: str
+    node: str
+    postgres: str
+    redis: str
+    mariadb: str
+
+    def facts(self) -> dict[str, str]:
+        return {"release": self.name, "debian_number": self.number, "python": self.python, "node": self.node,
+                "postgres": self.postgres, "redis": self.redis, "mariadb": self.mariadb}
+
+
+# The toolchains each release ships (Debian's own package versions; the probes in the report show
+# the exact ones). Order: oldest first.
+RELEASES = {
+    "bookworm": Release("bookworm", "12", python="3.11", node="18", postgres="15", redis="7.0", mariadb="10.11"),
+    "trixie": Release("trixie", "13", python="3.13", node="20", postgres="17", redis="8.0", mariadb="11.8"),
+}
+RELEASE_BY_NUMBER = {r.number: r.name for r in RELEASES.values()}
+RELEASE_NAMES = "|".join(RELEASES)
+
+
+@dataclass(frozen=True)
 class Recipe:
     family: str
     pattern: str  # full match against the image reference, named groups feed `parent`/`steps`
-    parent: str  # the image this one is built FROM: ROOTFS or another stand-in's tag
     steps: str  # Dockerfile lines after FROM
+    parent: str = "debian:{release}-slim"  # the image this one is built FROM: a rootfs or another stand-in's tag
     note: str = ""  # how the stand-in differs from the official image
     probe: tuple[str, ...] = ()  # command whose output the report shows (e.g. the real version inside)
+    # The Release field holding this family's toolchain version: the release whose version is closest
+    # to the tag's `version` group is used, whatever release the tag names. None: the tag's `release`
+    # (or `debian_number`) group decides, else the machine's own release.
+    toolchain: str | None = None
 
     def match(self, ref: str) -> dict[str, str] | None:
         found = re.fullmatch(self.pattern, ref)
-        return found.groupdict() if found else None
+        if not found:
+            return None
+        groups = {k: v for k, v in found.groupdict().items() if v is not None}
+        release = self.release(groups)
+        return {**groups, **RELEASES[release].facts(), "asked_release": groups.get("release", "")}
+
+    def release(self, groups: dict[str, str]) -> str:
+        if self.toolchain and groups.get("version"):
+            return closest_release(groups["version"], self.toolchain)
+        if groups.get("release") in RELEASES:
+            return groups["release"]
+        if groups.get("debian_number") in RELEASE_BY_NUMBER:
+            return RELEASE_BY_NUMBER[groups["debian_number"]]
+        return HOST_RELEASE
 
 
-CODENAME = machine.os_codename()
-ROOTFS = f"dgen-standin/rootfs:{CODENAME}"
-DEBIAN = f"debian:{CODENAME}-slim"
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:2])
+
+
+def closest_release(version: str, toolchain: str) -> str:
+    """The release whose `toolchain` version is closest to `version` (major first, then minor); a tie
+    goes to the newer release (code written for an older version more often runs on a newer one)."""
+    wanted = _version_tuple(version)
+
+    def distance(release: Release) -> tuple[int, ...]:
+        offered = _version_tuple(getattr(release, toolchain))
+        return tuple(abs(w - o) for w, o in zip(wanted, offered))
+
+    ordered = list(RELEASES.values())
+    best = min(range(len(ordered)), key=lambda i: (distance(ordered[i]), -i))
+    return ordered[best].name
+
+
+HOST_RELEASE = machine.os_codename()
+if HOST_RELEASE not in RELEASES:  # a newer machine: its own release joins as the newest
+    raise RuntimeError(f"this machine runs Debian {HOST_RELEASE}; add it to standins.RELEASES")
+ROOTFS = "dgen-standin/rootfs:{release}"
+ROOTFS_TAG = re.compile(r"dgen-standin/rootfs:(?P<release>[a-z]+)")
+CODENAME = HOST_RELEASE  # kept for callers that mean the machine's own release
 
 # What every stand-in gets from the machine: its CA bundle, apt sources, pip settings, TLS env.
 MACHINE_SETTINGS = f"""\
@@ -149,7 +222,6 @@ POSTGRES_ENTRYPOINT = [
 
 # distroless images: no registry to pull them from, so the same files are copied from Debian
 # into an empty image (FROM scratch) by a two-stage recipe.
-DEBIAN_MAJOR = {"bookworm": "12", "trixie": "13"}.get(CODENAME, "12")
 DISTROLESS_ROOTFS = (
     "RUN " + APT_INSTALL.format(packages="ca-certificates tzdata")
     + " \\\n && mkdir -p /rootfs/etc/ssl/certs /rootfs/tmp /rootfs/home/nonroot /rootfs/root /rootfs/usr/share"
@@ -177,17 +249,119 @@ DISTROLESS_FINAL = (
     "USER 65532\nWORKDIR /home/nonroot\n"
 )
 
+# The official mariadb image's entrypoint, in short (the mysql image reads the same MYSQL_* variables):
+# on the first start (as root) it owns the data dir for mysql and drops to that user, installs the
+# system tables, starts a server without networking, sets the root password (MARIADB_ROOT_PASSWORD,
+# or allows an empty or random one), creates MARIADB_DATABASE and MARIADB_USER/MARIADB_PASSWORD with
+# all rights on that database, writes the healthcheck user's option file, stops that server and
+# starts the real one listening on all addresses. MYSQL_* names and *_FILE variants are accepted too.
+MARIADB_ENTRYPOINT = [
+    "#!/bin/sh",
+    "set -e",
+    'if [ "${1#-}" != "$1" ]; then set -- mariadbd "$@"; fi',
+    'case "$1" in mariadbd|mysqld) ;; *) exec "$@";; esac',
+    "datadir=/var/lib/mysql",
+    'if [ "$(id -u)" = 0 ]; then',
+    '  mkdir -p "$datadir" /run/mysqld',
+    '  chown -R mysql:mysql "$datadir" /run/mysqld',
+    '  exec setpriv --reuid=mysql --regid=mysql --init-groups "$0" "$@"',
+    "fi",
+    'file_env() { eval "f=\\${$1_FILE:-}"; if [ -n "$f" ]; then eval "$1=\\$(cat \\"\\$f\\")"; fi; }',
+    "for v in MARIADB_ROOT_PASSWORD MYSQL_ROOT_PASSWORD MARIADB_PASSWORD MYSQL_PASSWORD; do file_env $v; done",
+    'root_pw="${MARIADB_ROOT_PASSWORD:-${MYSQL_ROOT_PASSWORD:-}}"',
+    'allow_empty="${MARIADB_ALLOW_EMPTY_ROOT_PASSWORD:-${MYSQL_ALLOW_EMPTY_PASSWORD:-}}"',
+    'random_root="${MARIADB_RANDOM_ROOT_PASSWORD:-${MYSQL_RANDOM_ROOT_PASSWORD:-}}"',
+    'database="${MARIADB_DATABASE:-${MYSQL_DATABASE:-}}"',
+    'user="${MARIADB_USER:-${MYSQL_USER:-}}"',
+    'password="${MARIADB_PASSWORD:-${MYSQL_PASSWORD:-}}"',
+    "literal() { printf \"'%s'\" \"$(printf '%s' \"$1\" | sed -e 's/\\\\/\\\\\\\\/g' -e \"s/'/\\\\\\\\'/g\")\"; }",
+    "ident() { printf '`%s`' \"$(printf '%s' \"$1\" | sed 's/`/``/g')\"; }",
+    'if [ ! -d "$datadir/mysql" ]; then',
+    '  if [ -z "$root_pw" ] && [ -z "$allow_empty" ] && [ -z "$random_root" ]; then',
+    '    echo "error: database is uninitialized and none of MARIADB_ROOT_PASSWORD, MARIADB_ALLOW_EMPTY_ROOT_PASSWORD'
+    ' or MARIADB_RANDOM_ROOT_PASSWORD is set" >&2; exit 1',
+    "  fi",
+    '  if [ -n "$random_root" ]; then root_pw="$(head -c 18 /dev/urandom | base64)";'
+    ' echo "GENERATED ROOT PASSWORD: $root_pw"; fi',
+    '  echo "initializing the database in $datadir"',
+    '  mariadb-install-db --datadir="$datadir" --auth-root-authentication-method=normal --skip-test-db'
+    ' --skip-name-resolve > /dev/null',
+    '  "$@" --skip-networking --socket=/run/mysqld/init.sock &',
+    "  pid=$!",
+    "  for i in $(seq 60); do mariadb-admin --socket=/run/mysqld/init.sock ping > /dev/null 2>&1 && break;"
+    " sleep 1; done",
+    '  hc_pw="$(head -c 18 /dev/urandom | base64)"',
+    "  {",
+    "    echo \"DELETE FROM mysql.global_priv WHERE User='' OR (User='root' AND Host NOT IN ('localhost'));\"",
+    '    echo "ALTER USER root@localhost IDENTIFIED BY $(literal "$root_pw");"',
+    '    echo "CREATE USER root@\'%\' IDENTIFIED BY $(literal "$root_pw");"',
+    "    echo \"GRANT ALL ON *.* TO root@'%' WITH GRANT OPTION;\"",
+    '    for h in localhost 127.0.0.1 ::1; do',
+    "      echo \"CREATE USER healthcheck@'$h' IDENTIFIED BY $(literal \"$hc_pw\"); GRANT USAGE ON *.* TO healthcheck@'$h';\"",
+    "    done",
+    '    if [ -n "$database" ]; then echo "CREATE DATABASE IF NOT EXISTS $(ident "$database");"; fi',
+    '    if [ -n "$user" ] && [ -n "$password" ]; then',
+    "      echo \"CREATE USER $(literal \"$user\")@'%' IDENTIFIED BY $(literal \"$password\");\"",
+    '      if [ -n "$database" ]; then echo "GRANT ALL ON $(ident "$database").* TO $(literal "$user")@\'%\';"; fi',
+    "    fi",
+    '    echo "FLUSH PRIVILEGES;"',
+    "  } | mariadb --socket=/run/mysqld/init.sock -uroot",
+    '  printf "[mariadb-client]\\nport=3306\\nsocket=/run/mysqld/mysqld.sock\\nuser=healthcheck\\npassword=%s\\n"'
+    ' "$hc_pw" > "$datadir/.my-healthcheck.cnf"',
+    '  chmod 600 "$datadir/.my-healthcheck.cnf"',
+    '  kill "$pid"; wait "$pid" || true',
+    '  echo "initialization done; starting the server"',
+    "fi",
+    'exec "$@"',
+]
+# The official mariadb image's healthcheck.sh, the tests compose files use: --connect (a TCP
+# connection answers, so not during initialization) and --innodb_initialized; --su-mysql is accepted.
+MARIADB_HEALTHCHECK = [
+    "#!/bin/sh",
+    "set -e",
+    "cnf=/var/lib/mysql/.my-healthcheck.cnf",
+    'query="SELECT 1"',
+    'for arg in "$@"; do',
+    '  case "$arg" in',
+    "    --connect|--su-mysql|--su=mysql) ;;",
+    "    --innodb_initialized) query=\"SELECT 1 FROM information_schema.ENGINES WHERE engine='InnoDB'"
+    " AND support IN ('YES','DEFAULT','ENABLED')\";;",
+    '    *) echo "healthcheck.sh (stand-in): unsupported option $arg" >&2; exit 2;;',
+    "  esac",
+    "done",
+    'out="$(mariadb --defaults-extra-file="$cnf" --protocol=tcp --host=127.0.0.1 -N -e "$query")"',
+    '[ "$out" = 1 ]',
+]
+# The official redis image's entrypoint, in short: options alone become redis-server's; as root it
+# hands /data to redis and drops to that user. Its build has protected mode off by default (the image
+# is reached from other containers), which Debian's binary has on: the stand-in passes it.
+REDIS_ENTRYPOINT = [
+    "#!/bin/sh",
+    "set -e",
+    'if [ "${1#-}" != "$1" ] || [ "${1%.conf}" != "$1" ]; then set -- redis-server "$@"; fi',
+    'if [ "$1" = redis-server ]; then',
+    '  case " $* " in *" --protected-mode "*) ;; *) set -- "$@" --protected-mode no;; esac',
+    '  if [ "$(id -u)" = 0 ]; then',
+    "    find . \\! -user redis -exec chown redis '{}' +",
+    '    exec setpriv --reuid=redis --regid=redis --init-groups "$@"',
+    "  fi",
+    "fi",
+    'exec "$@"',
+]
+
+DISTROLESS_DEBIAN = r"gcr\.io/distroless/{kind}-debian(?P<debian_number>\d+):nonroot"
+
 RECIPES = [
     Recipe(
         family="debian",
-        pattern=rf"debian:(?:{CODENAME}|{CODENAME}-slim|12|12-slim)",
+        pattern=rf"debian:(?:(?P<release>{RELEASE_NAMES})|(?P<debian_number>\d+))(?:-slim)?",
         parent=ROOTFS,
         steps=MACHINE_SETTINGS + 'CMD ["bash"]\n',
     ),
     Recipe(
         family="python",
-        pattern=rf"python:(?P<version>3(?:\.\d+)*)-slim(?:-{CODENAME})?",
-        parent=DEBIAN,
+        pattern=rf"python:(?P<version>3(?:\.\d+)*)(?:-slim)?(?:-(?P<release>{RELEASE_NAMES}))?",
+        toolchain="python",
         steps=(
             "ENV LANG=C.UTF-8\n"
             "RUN " + APT_INSTALL.format(packages="ca-certificates python3 python3-pip python3-venv python-is-python3")
@@ -196,46 +370,77 @@ RECIPES = [
             " && rm -rf /tmp/venv-check /root/.cache\n"
             'CMD ["python3"]\n'
         ),
-        note=f"Debian {CODENAME}'s python3 stands in for CPython {{version}}",
+        note="Debian {release}'s Python {python} stands in for CPython {version}",
         probe=("python", "--version"),
     ),
     Recipe(
         family="redis",
-        pattern=r"redis:(?P<version>7(?:\.\d+)*)(?:-alpine|-bookworm)?",
-        parent=DEBIAN,
+        pattern=rf"redis:(?P<version>\d+(?:\.\d+)*)(?:-alpine[\d.]*|-(?P<release>{RELEASE_NAMES}))?",
+        toolchain="redis",
+        # Like the official image: /data owned by redis, an entrypoint that drops to redis, port 6379.
         steps=(
             "RUN " + APT_INSTALL.format(packages="redis-server redis-tools")
-            + " && mkdir /data && chown redis:redis /data\n"
-            "WORKDIR /data\nUSER redis\nEXPOSE 6379\n"
-            'CMD ["redis-server", "--protected-mode", "no"]\n'
+            + " && mkdir /data && chown redis:redis /data"
+            " \\\n && " + _printf_file("/usr/local/bin/docker-entrypoint.sh", REDIS_ENTRYPOINT)
+            + " && chmod 755 /usr/local/bin/docker-entrypoint.sh\n"
+            "VOLUME /data\nWORKDIR /data\nEXPOSE 6379\n"
+            'ENTRYPOINT ["docker-entrypoint.sh"]\nCMD ["redis-server"]\n'
         ),
-        note=f"Debian {CODENAME}'s redis-server stands in for Redis {{version}}",
+        note="Debian {release}'s redis-server {redis} stands in for Redis {version}",
         probe=("redis-server", "--version"),
     ),
     Recipe(
         family="postgres",
-        pattern=r"postgres:(?P<version>\d+(?:\.\d+)*)(?:-bookworm|-alpine)?",
-        parent=DEBIAN,
+        pattern=rf"postgres:(?P<version>\d+(?:\.\d+)*)(?:-(?P<release>{RELEASE_NAMES})|-alpine[\d.]*)?",
+        toolchain="postgres",
         # Like the official image: PGDATA /var/lib/postgresql/data, an entrypoint initializing it from
         # POSTGRES_* on first start, postgres listening on 5432; no main cluster from Debian's packaging.
         steps=(
             "RUN " + APT_INSTALL.format(packages="postgresql-common")
             + " \\\n && sed -ri 's/#?(create_main_cluster) .*$/\\1 = false/' /etc/postgresql-common/createcluster.conf"
-            " \\\n && " + APT_INSTALL.format(packages="postgresql-15 postgresql-client-15")
+            " \\\n && " + APT_INSTALL.format(packages="postgresql-{postgres} postgresql-client-{postgres}")
             + " \\\n && " + _printf_file("/usr/local/bin/docker-entrypoint.sh", POSTGRES_ENTRYPOINT)
             + " && chmod 755 /usr/local/bin/docker-entrypoint.sh\n"
-            f"ENV PGDATA=/var/lib/postgresql/data PATH=/usr/lib/postgresql/15/bin:{IMAGE_PATH}\n"
+            f"ENV PGDATA=/var/lib/postgresql/data PATH=/usr/lib/postgresql/{{postgres}}/bin:{IMAGE_PATH}\n"
             "VOLUME /var/lib/postgresql/data\nEXPOSE 5432\nSTOPSIGNAL SIGINT\n"
             'ENTRYPOINT ["docker-entrypoint.sh"]\nCMD ["postgres"]\n'
         ),
-        note=f"Debian {CODENAME}'s PostgreSQL 15 stands in for PostgreSQL {{version}}, with a short entrypoint "
+        note="Debian {release}'s PostgreSQL {postgres} stands in for PostgreSQL {version}, with a short entrypoint "
              "doing what the official one does on first start (POSTGRES_USER/PASSWORD/DB)",
         probe=("postgres", "--version"),
     ),
     Recipe(
+        family="mariadb",
+        pattern=rf"(?P<image>mariadb|mysql):(?P<version>\d+(?:\.\d+)*)(?:-(?:{RELEASE_NAMES}|jammy|noble|oracle|oraclelinux\d+|debian))?",
+        toolchain="mariadb",
+        # Like the official mariadb image (and, for `mysql:` tags, the MySQL one's variables and
+        # commands): /var/lib/mysql, an entrypoint initializing it from MARIADB_*/MYSQL_* on first start,
+        # healthcheck.sh, port 3306, the mysql* command names.
+        steps=(
+            "RUN " + APT_INSTALL.format(packages="mariadb-server mariadb-client")
+            + " \\\n && for pair in mysql:mariadb mysqladmin:mariadb-admin mysqldump:mariadb-dump"
+            " mysqlshow:mariadb-show mysqld:mariadbd; do name=${{pair%%:*}}; target=${{pair#*:}};"
+            " if ! command -v $name > /dev/null; then ln -s \"$(command -v $target)\" /usr/local/bin/$name; fi; done"
+            " \\\n && " + _printf_file("/etc/mysql/mariadb.conf.d/99-docker.cnf",
+                                        ["[mariadbd]", "bind-address = *", "skip-name-resolve",
+                                         "host-cache-size = 0"])
+            + " \\\n && " + _printf_file("/usr/local/bin/docker-entrypoint.sh", MARIADB_ENTRYPOINT)
+            + " \\\n && " + _printf_file("/usr/local/bin/healthcheck.sh", MARIADB_HEALTHCHECK)
+            + " \\\n && chmod 755 /usr/local/bin/docker-entrypoint.sh /usr/local/bin/healthcheck.sh"
+            " \\\n && rm -rf /var/lib/mysql && mkdir -p /var/lib/mysql /run/mysqld"
+            " && chown mysql:mysql /var/lib/mysql && chmod 777 /run/mysqld\n"
+            "VOLUME /var/lib/mysql\nEXPOSE 3306\n"
+            'ENTRYPOINT ["docker-entrypoint.sh"]\nCMD ["mariadbd"]\n'
+        ),
+        note="Debian {release}'s MariaDB {mariadb} stands in for {image} {version}, with an entrypoint doing what "
+             "the official one does on first start (MARIADB_*/MYSQL_* root password, database, user) and "
+             "healthcheck.sh --connect/--innodb_initialized",
+        probe=("mariadbd", "--version"),
+    ),
+    Recipe(
         family="node",
-        pattern=rf"node:(?P<version>\d+(?:\.\d+)*)(?:-slim|-{CODENAME}-slim|-{CODENAME})?",
-        parent=DEBIAN,
+        pattern=rf"node:(?P<version>\d+(?:\.\d+)*)(?:-(?P<release>{RELEASE_NAMES}))?(?:-slim)?",
+        toolchain="node",
         # Like the official image: node, npm and yarn 1 on PATH, a `node` user with UID 1000,
         # no curl; npm's registry settings from this machine in npm's global config.
         steps=(
@@ -247,13 +452,12 @@ RECIPES = [
             " \\\n && node --version && npm --version && yarn --version && rm -rf /root/.npm /root/.cache /tmp/*\n"
             'CMD ["node"]\n'
         ),
-        note=f"Debian {CODENAME}'s nodejs and npm stand in for Node.js {{version}}",
+        note="Debian {release}'s Node.js {node} (nodejs and npm) stands in for Node.js {version}",
         probe=("node", "--version"),
     ),
     Recipe(
         family="nginx-unprivileged",
-        pattern=r"nginxinc/nginx-unprivileged:(?P<version>\d+(?:\.\d+)*)(?:-alpine(?:-slim)?|-bookworm)?",
-        parent=DEBIAN,
+        pattern=rf"nginxinc/nginx-unprivileged:(?P<version>\d+(?:\.\d+)*)(?:-alpine[\d.]*(?:-slim)?|-(?P<release>{RELEASE_NAMES}))?",
         # Like the official image: user nginx (UID 101) owning /etc/nginx and /var/cache/nginx,
         # port 8080, pid and temp files in /tmp, logs to stdout/stderr, and curl.
         steps=(
@@ -271,15 +475,16 @@ RECIPES = [
             "EXPOSE 8080\nSTOPSIGNAL SIGQUIT\nUSER 101\n"
             'CMD ["nginx", "-g", "daemon off;"]\n'
         ),
-        note=(f"Debian {CODENAME}'s nginx stands in for nginx {{version}}, set up like the unprivileged image "
+        note=("Debian {release}'s nginx stands in for nginx {version}, set up like the unprivileged image "
               "(user nginx UID 101, port 8080, pid and temp files in /tmp; no entrypoint scripts)"),
         probe=("nginx", "-v"),
     ),
     # --- Go, Rust (issue 6): toolchains from Debian, distroless images rebuilt from Debian files ---
+    # These keep the release the tag names: their output is linked against that release's libraries
+    # and copied into a runtime image of the same release.
     Recipe(
         family="golang",
-        pattern=rf"golang:(?P<version>1(?:\.\d+)*)-{CODENAME}",
-        parent=DEBIAN,
+        pattern=rf"golang:(?P<version>1(?:\.\d+)*)-(?P<release>{RELEASE_NAMES})",
         # Like the official image: GOPATH /go, the go command on PATH, git and CA certificates.
         steps=(
             "RUN " + APT_INSTALL.format(packages="ca-certificates git golang-go")
@@ -287,13 +492,12 @@ RECIPES = [
             f"ENV GOPATH=/go PATH=/go/bin:{IMAGE_PATH}\n"
             "WORKDIR /go\n"
         ),
-        note=f"Debian {CODENAME}'s golang-go stands in for Go {{version}}",
+        note="Debian {release}'s golang-go stands in for Go {version}",
         probe=("go", "version"),
     ),
     Recipe(
         family="rust",
-        pattern=rf"rust:(?P<version>1(?:\.\d+)*)-slim-{CODENAME}",
-        parent=DEBIAN,
+        pattern=rf"rust:(?P<version>1(?:\.\d+)*)-slim-(?P<release>{RELEASE_NAMES})",
         # Like the official image: CARGO_HOME /usr/local/cargo, cargo and rustc on PATH, a C linker.
         # rustc-web/cargo-web: Debian's newer toolchain for bookworm (its `rustc` is 1.63, too old
         # for the sparse registry protocol, edition 2024 and lock file version 4).
@@ -302,23 +506,21 @@ RECIPES = [
             "RUN " + APT_INSTALL.format(packages="ca-certificates gcc libc6-dev rustc-web cargo-web")
             + " && mkdir -p /usr/local/cargo/bin\n"
         ),
-        note=f"Debian {CODENAME}'s rustc-web/cargo-web stand in for Rust {{version}}",
+        note="Debian {release}'s rustc-web/cargo-web stand in for Rust {version}",
         probe=("rustc", "--version"),
     ),
     Recipe(
         family="distroless-static",
-        pattern=rf"gcr\.io/distroless/static-debian{DEBIAN_MAJOR}:nonroot",
-        parent=DEBIAN,
+        pattern=DISTROLESS_DEBIAN.format(kind="static"),
         steps=DISTROLESS_ROOTFS + DISTROLESS_FINAL,
-        note=f"distroless static rebuilt from Debian {CODENAME} files: CA certificates, time zones, "
+        note="distroless static rebuilt from Debian {release} files: CA certificates, time zones, "
              "passwd with nonroot (65532), /tmp; no shell",
     ),
     Recipe(
         family="distroless-cc",
-        pattern=rf"gcr\.io/distroless/cc-debian{DEBIAN_MAJOR}:nonroot",
-        parent=DEBIAN,
+        pattern=DISTROLESS_DEBIAN.format(kind="cc"),
         steps=DISTROLESS_ROOTFS.replace("\nFROM scratch", "") + DISTROLESS_CC_LIBS + DISTROLESS_FINAL,
-        note=f"distroless cc rebuilt from Debian {CODENAME} files: as static, plus glibc, libgcc, libssl; no shell",
+        note="distroless cc rebuilt from Debian {release} files: as static, plus glibc, libgcc, libssl; no shell",
     ),
 ]
 
@@ -345,37 +547,47 @@ def _digest(*parts: str | bytes) -> str:
 
 
 class StandIns:
-    """Makes stand-in images exist in the engine: present, loaded from the cache, or built."""
+    """Makes stand-in images exist in the engine: present, loaded from the cache, or built.
+    Safe to call from several threads: each tag is made by one of them, the others wait for it."""
 
     def __init__(self, docker: Docker, cache_dir: Path):
         self.docker = docker
         self.cache_dir = cache_dir / "standins"
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        self.settings = self._machine_settings()
+        self._settings: dict[str, dict[str, bytes]] = {}
         self.used: dict[str, str] = {}  # tag -> how it was obtained, with notes
+        self.failed: dict[str, str] = {}  # tag -> why it could not be made
         self._keys: dict[str, str] = {}
         self._npm_config: str | None = None
+        self._guard = threading.Lock()
+        self._tag_locks: dict[str, threading.Lock] = {}
 
     # -- machine settings baked into every stand-in --
 
-    @staticmethod
-    def _machine_settings() -> dict[str, bytes]:
-        uv_env = " ".join(f"{k}={v}" for k, v in machine.uv_env().items())
-        return {
-            "ca.crt": machine.ca_bundle(),
-            "apt.sources": machine.render_apt_sources(machine.debian_sources(CODENAME)).encode(),
-            "apt.conf": machine.apt_acquire_settings().encode(),
-            "pip.conf": machine.render_pip_conf(machine.pip_settings(IMAGE_CA_PATH)).encode(),
-            "docker-clean": DOCKER_CLEAN.encode(),
-            "uv_env": uv_env.encode(),
-        }
+    def settings(self, release: str) -> dict[str, bytes]:
+        """This machine's CA bundle, apt sources (its Debian mirror, with `release`'s suites), apt
+        acquire settings, pip settings and uv's environment."""
+        with self._guard:
+            if release not in self._settings:
+                uv_env = " ".join(f"{k}={v}" for k, v in machine.uv_env().items())
+                sources = machine.debian_sources_for(release, HOST_RELEASE)
+                self._settings[release] = {
+                    "ca.crt": machine.ca_bundle(),
+                    "apt.sources": machine.render_apt_sources(sources).encode(),
+                    "apt.conf": machine.apt_acquire_settings().encode(),
+                    "pip.conf": machine.render_pip_conf(machine.pip_settings(IMAGE_CA_PATH)).encode(),
+                    "docker-clean": DOCKER_CLEAN.encode(),
+                    "uv_env": uv_env.encode(),
+                }
+            return self._settings[release]
 
     def _dockerfile(self, recipe: Recipe, groups: dict[str, str]) -> str:
-        steps = recipe.steps.replace("{uv_env}", self.settings["uv_env"].decode())
+        steps = recipe.steps.replace("{uv_env}", self.settings(groups["release"])["uv_env"].decode())
         if "{npm_config}" in steps:  # only the node recipe: other stand-ins' keys stay as they were
-            if self._npm_config is None:
-                lines = [f"{k}={v}" for k, v in machine.npm_settings(IMAGE_CA_PATH).items()]
-                self._npm_config = _printf(lines or ["; no npm settings on this machine"])
+            with self._guard:
+                if self._npm_config is None:
+                    lines = [f"{k}={v}" for k, v in machine.npm_settings(IMAGE_CA_PATH).items()]
+                    self._npm_config = _printf(lines or ["; no npm settings on this machine"])
             steps = steps.replace("{npm_config}", self._npm_config)
         return f"FROM {recipe.parent.format(**groups)}\n" + steps.format(**groups)
 
@@ -383,12 +595,16 @@ class StandIns:
 
     def key(self, tag: str) -> str:
         if tag not in self._keys:
-            if tag == ROOTFS:
-                self._keys[tag] = _digest("rootfs", ROOTFS_REVISION, CODENAME, machine.debian_mirror(CODENAME))
+            rootfs = ROOTFS_TAG.fullmatch(tag)
+            if rootfs:
+                release = rootfs["release"]
+                key = _digest("rootfs", ROOTFS_REVISION, release, machine.debian_mirror(HOST_RELEASE))
             else:
                 recipe, groups = self._recipe(tag)
-                settings = [self.settings[name] for name in sorted(self.settings)]
-                self._keys[tag] = _digest(tag, self._dockerfile(recipe, groups), self.key(recipe.parent), *settings)
+                settings = self.settings(groups["release"])
+                key = _digest(tag, self._dockerfile(recipe, groups), self.key(recipe.parent.format(**groups)),
+                              *[settings[name] for name in sorted(settings)])
+            self._keys[tag] = key
         return self._keys[tag]
 
     @staticmethod
@@ -404,53 +620,88 @@ class StandIns:
 
     # -- making images exist --
 
+    def _lock_for(self, tag: str) -> threading.Lock:
+        with self._guard:
+            return self._tag_locks.setdefault(tag, threading.Lock())
+
     def ensure(self, tag: str) -> None:
-        if tag in self.used:
-            return
+        with self._lock_for(tag):
+            if tag in self.used:
+                return
+            if tag in self.failed:
+                raise RuntimeError(self.failed[tag])
+            try:
+                how = self._make(tag)
+            except Exception as error:
+                self.failed[tag] = f"{type(error).__name__}: {error}"
+                raise
+            self.used[tag] = how
+        log(f"stand-in {tag}: {how}")
+
+    def ensure_all(self, tags: list[str], jobs: int) -> dict[str, str]:
+        """Make every tag exist, `jobs` at a time (BuildKit runs the builds side by side);
+        returns tag -> error for those that could not be made."""
+        tags = list(dict.fromkeys(tags))
+        errors: dict[str, str] = {}
+
+        def one(tag: str) -> None:
+            try:
+                self.ensure(tag)
+            except Exception as error:
+                errors[tag] = f"{type(error).__name__}: {error}"
+
+        # The rootfs images first, one per release (debootstrap is the slowest step), then the rest.
+        releases = {self._recipe(t)[1]["release"] for t in tags if find_recipe(t)}
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            list(pool.map(one, [ROOTFS.format(release=r) for r in sorted(releases)]))
+            list(pool.map(one, tags))
+        return errors
+
+    def _make(self, tag: str) -> str:
         key = self.key(tag)
         tarball = self._tarball(tag)
         if self.docker.image_label(tag, KEY_LABEL) == key:
-            how = "already in the engine"
-        elif tarball.exists():
+            return "already in the engine"
+        if tarball.exists():
             self.docker.run("load", "-i", str(tarball))
-            how = f"loaded from cache {tarball.name}"
-        else:
-            self._build(tag)
-            self._save(tag, tarball)
-            how = "built and cached"
-        self.used[tag] = how
-        log(f"stand-in {tag}: {how}")
+            return f"loaded from cache {tarball.name}"
+        started = time.monotonic()
+        self._build(tag)
+        self._save(tag, tarball)
+        return f"built in {time.monotonic() - started:.0f}s and cached"
 
     def _build(self, tag: str) -> None:
-        if tag == ROOTFS:
-            self._build_rootfs()
+        rootfs = ROOTFS_TAG.fullmatch(tag)
+        if rootfs:
+            self._build_rootfs(rootfs["release"])
             return
         recipe, groups = self._recipe(tag)
         self.ensure(recipe.parent.format(**groups))
         with tempfile.TemporaryDirectory(prefix="dgen-standin-") as context:
             context = Path(context)
             (context / "machine").mkdir()
-            for name, content in self.settings.items():
+            for name, content in self.settings(groups["release"]).items():
                 (context / "machine" / name).write_bytes(content)
             (context / "Dockerfile").write_text(self._dockerfile(recipe, groups))
-            log(f"building stand-in {tag} ({recipe.family} recipe)")
+            log(f"building stand-in {tag} ({recipe.family} recipe, Debian {groups['release']})")
             build = self.docker.build(context, tag, labels={KEY_LABEL: self.key(tag)})
         if not build.ok:
             raise RuntimeError(f"building stand-in {tag} failed:\n{build.tail()}")
 
-    def _build_rootfs(self) -> None:
-        mirror = machine.debian_mirror(CODENAME)
+    def _build_rootfs(self, release: str) -> None:
+        mirror = machine.debian_mirror(HOST_RELEASE)
+        tag = ROOTFS.format(release=release)
         with tempfile.TemporaryDirectory(prefix="dgen-rootfs-") as tmp:
             root = Path(tmp) / "rootfs"
-            log(f"debootstrap --variant=minbase {CODENAME} (from the machine's Debian mirror)")
-            result = subprocess.run(["debootstrap", "--variant=minbase", CODENAME, str(root), mirror],
+            log(f"debootstrap --variant=minbase {release} (from the machine's Debian mirror)")
+            result = subprocess.run(["debootstrap", "--variant=minbase", release, str(root), mirror],
                                     capture_output=True, text=True)
             if result.returncode != 0:
-                raise RuntimeError(f"debootstrap failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+                raise RuntimeError(f"debootstrap {release} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
             self._trim_rootfs(root)
             tar = subprocess.Popen(["tar", "--numeric-owner", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
             self.docker.run("import", "--change", f"ENV PATH={IMAGE_PATH}", "--change", 'CMD ["bash"]',
-                            "--change", f"LABEL {KEY_LABEL}={self.key(ROOTFS)}", "-", ROOTFS, stdin=tar.stdout)
+                            "--change", f"LABEL {KEY_LABEL}={self.key(tag)}", "-", tag, stdin=tar.stdout)
             tar.stdout.close()
             if tar.wait() != 0:
                 raise RuntimeError("packing the rootfs with tar failed")
@@ -459,7 +710,7 @@ class StandIns:
     def _trim_rootfs(root: Path) -> None:
         """Drop what debootstrap leaves behind that an official image does not ship."""
         for pattern in ("var/lib/apt/lists/*", "var/cache/apt/archives/*.deb", "var/cache/apt/*.bin",
-                        "var/log/*.log", "var/log/apt/*", "etc/apt/sources.list"):
+                        "var/log/*.log", "var/log/apt/*", "etc/apt/sources.list", "etc/apt/sources.list.d/*"):
             for path in root.glob(pattern):
                 if path.is_dir():
                     shutil.rmtree(path)
@@ -473,7 +724,7 @@ class StandIns:
         slug_prefix = tarball.name[: -len("-0123456789abcdef.tar")]
         for stale in self.cache_dir.glob(f"{slug_prefix}-*.tar"):
             stale.unlink()
-        partial = tarball.with_suffix(".partial")
+        partial = tarball.with_suffix(f".{threading.get_ident()}.partial")
         self.docker.run("save", "-o", str(partial), tag)
         os.replace(partial, tarball)
 
@@ -482,7 +733,7 @@ class StandIns:
     def notes(self) -> list[str]:
         lines = []
         for tag, how in self.used.items():
-            if tag == ROOTFS:
+            if ROOTFS_TAG.fullmatch(tag):
                 continue
             recipe, groups = self._recipe(tag)
             note = f"; {recipe.note.format(**groups)}" if recipe.note else ""

@@ -83,9 +83,61 @@ class AptSources(unittest.TestCase):
 class Recipes(unittest.TestCase):
     def test_known_and_unknown_images(self):
         self.assertEqual(standins.find_recipe("python:3.12-slim")[0].family, "python")
-        self.assertEqual(standins.find_recipe("docker.io/library/python:3.12-slim")[1], {"version": "3.12"})
+        self.assertEqual(standins.find_recipe("docker.io/library/python:3.12-slim")[1]["version"], "3.12")
         self.assertEqual(standins.find_recipe("postgres:17")[0].family, "postgres")
         self.assertIsNone(standins.find_recipe("mcr.microsoft.com/mssql/server:2022-latest"))
+
+
+class ClosestRelease(unittest.TestCase):
+    """Each stand-in takes the Debian release whose toolchain is closest to the tag (a tie: the newer)."""
+
+    def release(self, tag):
+        return standins.find_recipe(tag)[1]["release"]
+
+    def test_python_and_node_follow_the_version_not_the_suffix(self):
+        self.assertEqual(self.release("python:3.12-slim"), "trixie")
+        self.assertEqual(self.release("python:3.13-slim-bookworm"), "trixie")
+        self.assertEqual(self.release("python:3.11-slim"), "bookworm")
+        self.assertEqual(self.release("python:3.10-slim"), "bookworm")
+        self.assertEqual(self.release("node:22-slim"), "trixie")
+        self.assertEqual(self.release("node:20-bookworm-slim"), "trixie")
+        self.assertEqual(self.release("node:18-slim"), "bookworm")
+
+    def test_services(self):
+        self.assertEqual(self.release("postgres:17"), "trixie")
+        self.assertEqual(self.release("postgres:15-alpine"), "bookworm")
+        self.assertEqual(self.release("redis:7-alpine"), "bookworm")
+        self.assertEqual(self.release("redis:8"), "trixie")
+        self.assertEqual(self.release("mariadb:11.4"), "trixie")
+        self.assertEqual(self.release("mariadb:10.11"), "bookworm")
+        self.assertEqual(standins.find_recipe("mysql:8.0")[0].family, "mariadb")
+        self.assertIn("mysql 8.0", standins.find_recipe("mysql:8.0")[0].note.format(**standins.find_recipe("mysql:8.0")[1]))
+
+    def test_linked_toolchains_keep_the_tags_release(self):
+        self.assertEqual(self.release("golang:1.25-bookworm"), "bookworm")
+        self.assertEqual(self.release("rust:1.90-slim-trixie"), "trixie")
+        self.assertEqual(self.release("gcr.io/distroless/cc-debian13:nonroot"), "trixie")
+        self.assertEqual(self.release("debian:bookworm-slim"), "bookworm")
+
+    def test_parent_is_the_chosen_releases_debian(self):
+        recipe, groups = standins.find_recipe("python:3.12-slim")
+        self.assertEqual(recipe.parent.format(**groups), "debian:trixie-slim")
+        recipe, groups = standins.find_recipe("debian:trixie-slim")
+        self.assertEqual(recipe.parent.format(**groups), "dgen-standin/rootfs:trixie")
+
+
+class ReleaseSources(unittest.TestCase):
+    def test_suites_are_renamed_for_the_other_release(self):
+        sources = [machine.AptSource("http://mirror.invalid/debian", ("bookworm", "bookworm-updates"), ("main",)),
+                   machine.AptSource("http://mirror.invalid/debian-security", ("bookworm-security",), ("main",))]
+        original = machine.debian_sources
+        machine.debian_sources = lambda codename: sources
+        try:
+            moved = machine.debian_sources_for("trixie", "bookworm")
+        finally:
+            machine.debian_sources = original
+        self.assertEqual([s.suites for s in moved], [("trixie", "trixie-updates"), ("trixie-security",)])
+        self.assertEqual([s.uri for s in moved], [s.uri for s in sources])
 
 
 if __name__ == "__main__":
