@@ -3,7 +3,9 @@
 #   1. the Rust tests (unit, CLI cases, practices, drift, init, examples up to date);
 #   2. the third-party judges on every example and on every rendered `dgen init` fixture
 #      (hadolint, BuildKit's parser, checkov, the compose schema, docker-compose config);
-#   3. the real Docker engine suite (stand-in base images; DGEN_SKIP_ENGINE=1 skips it, saying so).
+#   3. the real Docker engine suite (stand-in base images; DGEN_SKIP_ENGINE=1 skips it, saying so):
+#      every example's promises, then the corpus (tests/corpus: init --yes -> render -> compose up),
+#      whose first-try figure is reported; DGEN_CORPUS_STRICT=1 fails on a corpus app that fails.
 # It installs what it needs (Debian packages with apt-get, PyPI tools in a venv), runs every
 # step even when an earlier one fails, and exits non-zero if any step failed.
 set -uo pipefail

@@ -2,6 +2,7 @@
 
 import unittest
 
+import corpus
 import example
 import machine
 import promises
@@ -138,6 +139,68 @@ class ReleaseSources(unittest.TestCase):
             machine.debian_sources = original
         self.assertEqual([s.suites for s in moved], [("trixie", "trixie-updates"), ("trixie-security",)])
         self.assertEqual([s.uri for s in moved], [s.uri for s in sources])
+
+
+class ComposePorts(unittest.TestCase):
+    def test_fixed_loopback_host_ports_are_left_to_the_engine(self):
+        text = '    ports:\n      - "127.0.0.1:8000:8000"\n      - \'127.0.0.1:5678:5678/tcp\'\n      - "9000:9000"\n'
+        new = example.FIXED_HOST_PORT.sub(lambda m: f'"{m[2]}::{m[4]}{m[5]}"', text)
+        self.assertIn('"127.0.0.1::8000"', new)
+        self.assertIn('"127.0.0.1::5678/tcp"', new)
+        self.assertIn('"9000:9000"', new)  # not a loopback binding: left as written
+
+    def test_debug_port_is_the_container_port(self):
+        self.assertEqual(promises.debug_port('ports:\n  - "127.0.0.1::5678"\n'), 5678)
+        self.assertEqual(promises.debug_port('ports:\n  - "127.0.0.1:5679:5678"\n'), 5678)
+
+
+class Corpus(unittest.TestCase):
+    def write(self, text):
+        import tempfile
+        from pathlib import Path
+        directory = Path(tempfile.mkdtemp(prefix="dgen-corpus-test-"))
+        (directory / "corpus.toml").write_text(text)
+        return directory / "corpus.toml"
+
+    def test_spec_defaults_and_values(self):
+        spec = corpus.CorpusSpec.load(self.write('page = "/books/1"\ncontains = "Dune"\nenv = { A = "1" }\n'))
+        self.assertEqual((spec.page, spec.status, spec.contains, spec.env), ("/books/1", 200, "Dune", {"A": "1"}))
+
+    def test_bad_specs_are_harness_errors(self):
+        for text in ('pgae = "/"\n', 'page = "books"\n', 'status = 9999\n', 'env = { "A B" = "1" }\n',
+                     'page = [\n'):
+            with self.assertRaises(corpus.CorpusError, msg=text):
+                corpus.CorpusSpec.load(self.write(text))
+
+    def test_build_context_from_compose_config(self):
+        from pathlib import Path
+        config = ("services:\n  db:\n    image: postgres:17\n  web:\n    build:\n"
+                  "      context: /tmp/x/ws\n      dockerfile: services/api/Dockerfile\n    image: t\n")
+        context, dockerfile = corpus.build_context(config, "web", Path("/tmp/x/ws/services/api"))
+        self.assertEqual(context, Path("/tmp/x/ws"))
+        self.assertEqual(dockerfile, Path("/tmp/x/ws/services/api/Dockerfile"))
+        context, dockerfile = corpus.build_context("services:\n  web:\n    image: t\n", "web", Path("/a"))
+        self.assertEqual((context, dockerfile), (Path("/a"), Path("/a/Dockerfile")))
+
+    def test_the_repositorys_corpus_is_valid(self):
+        from pathlib import Path
+        apps = corpus.discover(Path(__file__).resolve().parents[1] / "corpus", [])
+        self.assertGreaterEqual(len(apps), 4)
+        for app in apps:
+            self.assertTrue(app.spec.shape, f"{app.name}: corpus.toml says what it is shaped after")
+
+    def test_discover_refuses_generated_files_and_missing_specs(self):
+        import tempfile
+        from pathlib import Path
+        root = Path(tempfile.mkdtemp(prefix="dgen-corpus-test-"))
+        (root / "app").mkdir()
+        with self.assertRaises(corpus.CorpusError):
+            corpus.discover(root, [])
+        (root / "app" / "corpus.toml").write_text('page = "/"\n')
+        self.assertEqual([a.name for a in corpus.discover(root, [])], ["app"])
+        (root / "app" / "Dockerfile").write_text("FROM scratch\n")
+        with self.assertRaises(corpus.CorpusError):
+            corpus.discover(root, [])
 
 
 if __name__ == "__main__":
