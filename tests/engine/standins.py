@@ -362,10 +362,15 @@ RECIPES = [
         family="python",
         pattern=rf"python:(?P<version>3(?:\.\d+)*)(?:-slim)?(?:-(?P<release>{RELEASE_NAMES}))?",
         toolchain="python",
+        # Like the official image: python, python3, pip and pip3 on PATH, and no other package in the
+        # system site-packages (pip is installed from the wheel Debian ships for venvs, not Debian's python3-pip, whose Debian-owned
+        # dependencies, e.g. packaging, pip cannot upgrade when a build installs a tool such as poetry).
         steps=(
             "ENV LANG=C.UTF-8\n"
-            "RUN " + APT_INSTALL.format(packages="ca-certificates python3 python3-pip python3-venv python-is-python3")
+            "RUN " + APT_INSTALL.format(packages="ca-certificates python3 python3-venv python-is-python3")
             + " \\\n && rm -f /usr/lib/python3*/EXTERNALLY-MANAGED"
+            " \\\n && whl=\"$(ls /usr/share/python-wheels/pip-*.whl)\""
+            " && python \"$whl/pip\" install --no-index --no-cache-dir \"$whl\" && pip --version && pip3 --version"
             " \\\n && python -m venv /tmp/venv-check && /tmp/venv-check/bin/python -m pip --version"
             " && rm -rf /tmp/venv-check /root/.cache\n"
             'CMD ["python3"]\n'
@@ -442,17 +447,21 @@ RECIPES = [
         pattern=rf"node:(?P<version>\d+(?:\.\d+)*)(?:-(?P<release>{RELEASE_NAMES}))?(?:-slim)?",
         toolchain="node",
         # Like the official image: node, npm and yarn 1 on PATH, a `node` user with UID 1000,
-        # no curl; npm's registry settings from this machine in npm's global config.
+        # no curl; npm's registry settings from this machine in npm's global config. npm itself
+        # comes from the registry (as in the official image; Debian's npm package pulls in some
+        # four hundred node-* packages, the slowest part of a cold run).
         steps=(
-            "RUN " + APT_INSTALL.format(packages="ca-certificates nodejs npm")
+            "RUN " + APT_INSTALL.format(packages="ca-certificates nodejs {npm_package}")
             + " \\\n && groupadd --gid 1000 node"
             " && useradd --uid 1000 --gid node --shell /bin/bash --create-home node"
-            " \\\n && {npm_config} > \"$(npm config get globalconfig)\""
+            "{npm_bootstrap}"
+            " \\\n && mkdir -p \"$(dirname \"$(npm config get globalconfig)\")\""
+            " && {npm_config} > \"$(npm config get globalconfig)\""
             " \\\n && npm install --global --no-audit --no-fund yarn@1.22.22"
             " \\\n && node --version && npm --version && yarn --version && rm -rf /root/.npm /root/.cache /tmp/*\n"
             'CMD ["node"]\n'
         ),
-        note="Debian {release}'s Node.js {node} (nodejs and npm) stands in for Node.js {version}",
+        note="Debian {release}'s Node.js {node} stands in for Node.js {version} (npm from the registry, yarn 1)",
         probe=("node", "--version"),
     ),
     Recipe(
@@ -525,6 +534,27 @@ RECIPES = [
 ]
 
 
+NPM_VERSION = "10.9.2"  # the npm the official Node.js 22 image ships
+# Fetch a URL into a file with Node's own fetch (the image has no curl or wget, like the official one).
+NODE_FETCH = ("const [u, f] = process.argv.slice(1); fetch(u).then(r => {{ if (!r.ok) throw new Error(u + \": \" + r.status);"
+              " return r.arrayBuffer(); }}).then(b => require(\"fs\").writeFileSync(f, Buffer.from(b)))"
+              ".catch(e => {{ console.error(e); process.exit(1); }})")
+
+
+def _npm_bootstrap(settings: dict[str, str]) -> str:
+    """Dockerfile lines that install npm from this machine's npm registry with Node's fetch; "" when
+    that cannot work here (no npm on the machine to name its registry, or a proxy Node's fetch ignores),
+    and Debian's npm package is used instead."""
+    registry = settings.get("registry")
+    if not registry or settings.get("proxy") or settings.get("https-proxy"):
+        return ""
+    url = f"{registry.rstrip('/')}/npm/-/npm-{NPM_VERSION}.tgz"
+    return (f" \\\n && node -e '{NODE_FETCH}' '{url}' /tmp/npm.tgz"
+            " && mkdir /tmp/npm && tar -xzf /tmp/npm.tgz -C /tmp/npm"
+            " && node /tmp/npm/package/bin/npm-cli.js install --global --no-audit --no-fund /tmp/npm.tgz"
+            " && rm -rf /tmp/npm /tmp/npm.tgz")
+
+
 def find_recipe(ref: str) -> tuple[Recipe, dict[str, str]] | None:
     ref = re.sub(r"^(?:docker\.io/)?(?:library/)?", "", ref)
     for recipe in RECIPES:
@@ -559,6 +589,7 @@ class StandIns:
         self.failed: dict[str, str] = {}  # tag -> why it could not be made
         self._keys: dict[str, str] = {}
         self._npm_config: str | None = None
+        self._npm_bootstrap = ""
         self._guard = threading.Lock()
         self._tag_locks: dict[str, threading.Lock] = {}
 
@@ -586,9 +617,13 @@ class StandIns:
         if "{npm_config}" in steps:  # only the node recipe: other stand-ins' keys stay as they were
             with self._guard:
                 if self._npm_config is None:
-                    lines = [f"{k}={v}" for k, v in machine.npm_settings(IMAGE_CA_PATH).items()]
+                    settings = machine.npm_settings(IMAGE_CA_PATH)
+                    lines = [f"{k}={v}" for k, v in settings.items()]
                     self._npm_config = _printf(lines or ["; no npm settings on this machine"])
-            steps = steps.replace("{npm_config}", self._npm_config)
+                    self._npm_bootstrap = _npm_bootstrap(settings)
+            package, bootstrap = ("", self._npm_bootstrap) if self._npm_bootstrap else ("npm", "")
+            steps = steps.replace("{npm_config}", self._npm_config).replace("{npm_package}", package)
+            steps = steps.replace("{npm_bootstrap}", bootstrap)
         return f"FROM {recipe.parent.format(**groups)}\n" + steps.format(**groups)
 
     # -- keys --
