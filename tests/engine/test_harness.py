@@ -203,5 +203,28 @@ class Corpus(unittest.TestCase):
             corpus.discover(root, [])
 
 
+class MariadbEntrypoint(unittest.TestCase):
+    """The stand-in's entrypoint quotes the MARIADB_*/MYSQL_* values into SQL: hostile values stay values."""
+
+    def sql_for(self, function, value):
+        import subprocess
+        helpers = "\n".join(line for line in standins.MARIADB_ENTRYPOINT
+                              if line.startswith(("literal()", "ident()", "sql()")))
+        script = f'{helpers}\nsql "X $({function} "$1");"'
+        return subprocess.run(["sh", "-c", script, "sh", value], capture_output=True, text=True, check=True).stdout
+
+    def test_string_literals_escape_quotes_and_backslashes(self):
+        self.assertEqual(self.sql_for("literal", "r00t'x\\y"), "X 'r00t\\'x\\\\y';\n")
+        self.assertEqual(self.sql_for("literal", "a\\nb"), "X 'a\\\\nb';\n")
+
+    def test_identifiers_double_backticks(self):
+        self.assertEqual(self.sql_for("ident", "my`db; DROP"), "X `my``db; DROP`;\n")
+
+    def test_the_script_parses(self):
+        import subprocess
+        script = "\n".join(standins.MARIADB_ENTRYPOINT)
+        self.assertEqual(subprocess.run(["sh", "-n", "-c", script]).returncode, 0)
+
+
 if __name__ == "__main__":
     unittest.main()
