@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_suite(docker: Docker, args: argparse.Namespace) -> int:
-    found = examples.discover(args.examples_dir, args.example)
+    only_corpus = bool(args.corpus) and not args.example  # `--corpus NAME` alone: no example
+    found = [] if only_corpus else examples.discover(args.examples_dir, args.example)
     try:
         apps = _corpus_apps(args)
         dgen = _dgen_binary(args) if apps else None
