@@ -45,13 +45,15 @@ pub fn human(reports: &[FileReport], base: &Path) -> String {
         }
         for v in &r.verdicts {
             let p = v.practice.unwrap_or("--");
+            let also = if v.lines.len() > 1 {
+                format!(" ({})", lines_text(&v.lines))
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "  {path}:{}: {p} {} [{}] ({})",
-                v.line,
-                v.message,
-                v.rule,
-                lines_text(&v.lines)
+                "  {path}:{}: {p} {} [{}]{also}",
+                v.line, v.message, v.rule
             );
         }
         for e in &r.problems {

@@ -643,9 +643,16 @@ fn base_latest(im: &Image) -> Vec<Hit> {
 
 /// A tag that names no version: `lts`, `alpine`, `buster`, `stable`, `current-slim`.
 fn floating_tag(image: &str) -> bool {
-    let (_, tag, digest) = pred::image_parts(image);
+    let (repo, tag, digest) = pred::image_parts(image);
+    // `distroless/static-debian12:nonroot` carries its version in the repository name.
+    let repo_versioned = repo
+        .rsplit('/')
+        .next()
+        .is_some_and(|b| b.bytes().any(|c| c.is_ascii_digit()));
     match (tag, digest) {
-        (Some(t), None) => t != "latest" && !t.bytes().any(|b| b.is_ascii_digit()),
+        (Some(t), None) => {
+            t != "latest" && !repo_versioned && !t.bytes().any(|b| b.is_ascii_digit())
+        }
         _ => false,
     }
 }
