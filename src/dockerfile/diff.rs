@@ -907,21 +907,16 @@ fn stage_hash(s: &Stage) -> u32 {
 fn match_stages(exp: &[Stage], act: &[Stage]) -> Vec<StagePair> {
     let mut em: Vec<Option<usize>> = vec![None; exp.len()];
     let mut am: Vec<Option<usize>> = vec![None; act.len()];
-    // An unchanged stage is the same stage, wherever it is.
-    let hashes_a: Vec<u32> = act.iter().map(stage_hash).collect();
-    for (i, s) in exp.iter().enumerate() {
-        let h = stage_hash(s);
-        if let Some(j) = (0..act.len()).find(|&j| am[j].is_none() && hashes_a[j] == h)
-            && s.name == act[j].name
-        {
-            em[i] = Some(j);
-            am[j] = Some(i);
-        }
-    }
-    // Then what `docker build` produces: the last stage with the last stage, and their
-    // ancestors along the `FROM` chain.
-    for (&i, &j) in stage_chain(exp).iter().zip(&stage_chain(act)) {
-        if em[i].is_none() && am[j].is_none() {
+    // What `docker build` produces pairs first: the last stage with the last stage, and
+    // their ancestors along the `FROM` chain; unless the rendered final stage is on disk
+    // unchanged (or the final stage on disk is a rendered stage), where the alignment below
+    // pairs them.
+    let he_all: Vec<u32> = exp.iter().map(stage_hash).collect();
+    let ha_all: Vec<u32> = act.iter().map(stage_hash).collect();
+    let unchanged_final = exp.last().is_some_and(|s| ha_all.contains(&stage_hash(s)))
+        || act.last().is_some_and(|s| he_all.contains(&stage_hash(s)));
+    if !unchanged_final {
+        for (&i, &j) in stage_chain(exp).iter().zip(&stage_chain(act)) {
             em[i] = Some(j);
             am[j] = Some(i);
         }
