@@ -618,6 +618,12 @@ impl<'a> Differ<'a> {
                     line: i.line_start,
                 }));
             }
+            // `FROM runtime` with nothing else is the runtime stage under another name: when
+            // the final stage on disk stands for it, there is nothing to report.
+            (Some(es), None)
+                if es.instructions.is_empty()
+                    && self.fe[e.unwrap_or(0)].base_is_stage
+                    && e == expected.stages.len().checked_sub(1) => {}
             (Some(es), None) => raw.push(RawChange {
                 kind: ChangeKind::Removed,
                 before: Some(&es.from),
@@ -916,7 +922,12 @@ fn match_stages(exp: &[Stage], act: &[Stage]) -> Vec<StagePair> {
     let unchanged_final = exp.last().is_some_and(|s| ha_all.contains(&stage_hash(s)))
         || act.last().is_some_and(|s| he_all.contains(&stage_hash(s)));
     if !unchanged_final {
-        for (&i, &j) in stage_chain(exp).iter().zip(&stage_chain(act)) {
+        // A last stage that only renames another (`FROM runtime`) stands for it.
+        let mut ce = stage_chain(exp);
+        if ce.len() > 1 && exp[ce[0]].instructions.is_empty() {
+            ce.remove(0);
+        }
+        for (&i, &j) in ce.iter().zip(&stage_chain(act)) {
             em[i] = Some(j);
             am[j] = Some(i);
         }
