@@ -92,7 +92,11 @@ pub fn compare(expected: &str, actual: &[u8]) -> Vec<Finding> {
                     format!("{prefix}{}", substitute(&text, &args)),
                 )
                 .practice(practice)
-                .rule(explanation.rule),
+                .rule(if covered {
+                    dockerfile::DRIFT_RULE
+                } else {
+                    explanation.rule
+                }),
             );
         }
     }
