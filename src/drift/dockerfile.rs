@@ -71,8 +71,10 @@ pub fn compare(expected: &str, actual: &[u8]) -> Vec<Finding> {
         for explanation in &change.explanations {
             // A practice (or rule) already named above is not named again on each
             // instruction: the instruction is described plainly, once.
+            // The verdicts are the authority on what the built image does: a drift rule that
+            // has a verdict of the same id (user-root, chown …) only describes the change.
             let covered = explanation.practice.is_some_and(|p| judged.contains(&p))
-                || verdicts.iter().any(|v| v.rule == explanation.rule);
+                || lint::verdict_rule(explanation.rule).is_some();
             if covered && plain_done {
                 continue;
             }

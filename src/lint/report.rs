@@ -188,7 +188,13 @@ pub fn github(reports: &[FileReport], base: &Path) -> String {
             };
             let message: Vec<String> = group
                 .iter()
-                .map(|v| format!("{} ({})", v.message, lines_text(&v.lines)))
+                .map(|v| {
+                    if v.lines.len() > 1 {
+                        format!("{} ({})", v.message, lines_text(&v.lines))
+                    } else {
+                        v.message.clone()
+                    }
+                })
                 .collect();
             let first = group[0];
             let end = group.iter().flat_map(|v| v.lines.iter()).max().copied();

@@ -119,6 +119,10 @@ pub static VERDICTS: &[VerdictRule] = &[
       "pip's cache in /root/.cache is dead weight in the image layer.",
       "Add `--no-cache-dir`, set `PIP_NO_CACHE_DIR=1`, or use `RUN --mount=type=cache,target=/root/.cache/pip`.",
       pip_cache),
+    v("npm-cache", Some("P10"), Warning, "npm or yarn install keeps its package cache",
+      "npm keeps every downloaded tarball in ~/.npm (yarn in its cache folder): dead weight in the final image.",
+      "Use `RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev` (or `/usr/local/share/.cache/yarn`), or end the RUN with `npm cache clean --force` / `yarn cache clean`.",
+      npm_cache),
     v("apk-cache", Some("P10"), Warning, "apk add keeps the package index",
       "The apk index in /var/cache/apk stays in the layer.",
       "Use `apk add --no-cache …`.",
@@ -569,6 +573,30 @@ fn pip_cache(im: &Image) -> Vec<Hit> {
     )
 }
 
+fn npm_cache(im: &Image) -> Vec<Hit> {
+    each_final(
+        im,
+        |i| {
+            let cmds = pred::commands(i);
+            let installs = crate::dockerfile::shell::invocations(&cmds, &["npm", "yarn"])
+                .into_iter()
+                .any(|a| {
+                    matches!(
+                        crate::dockerfile::shell::subcommand(a),
+                        Some("install" | "i" | "ci" | "add") | None
+                    )
+                });
+            let text = i.command_text();
+            let cleaned = text.contains("cache clean") || text.contains(".npm") || text.contains("/.cache/yarn");
+            let mounted = i.flags.iter().any(|f| {
+                f.name == "mount" && f.value.as_deref().is_some_and(|v| v.contains("type=cache"))
+            });
+            (installs && !cleaned && !mounted).then(|| "npm/yarn install without a cache mount or cache clean".to_string())
+        },
+        "the package cache stays in the image",
+    )
+}
+
 fn apk_cache(im: &Image) -> Vec<Hit> {
     each_final(
         im,
@@ -649,9 +677,17 @@ fn floating_tag(image: &str) -> bool {
         .rsplit('/')
         .next()
         .is_some_and(|b| b.bytes().any(|c| c.is_ascii_digit()));
+    // A distribution's own codename (`debian:bookworm-slim`, `ubuntu:noble`) is its version.
+    let distro = matches!(
+        repo.rsplit('/').next().unwrap_or(repo),
+        "debian" | "ubuntu"
+    );
     match (tag, digest) {
         (Some(t), None) => {
-            t != "latest" && !repo_versioned && !t.bytes().any(|b| b.is_ascii_digit())
+            t != "latest"
+                && !repo_versioned
+                && !distro
+                && !t.bytes().any(|b| b.is_ascii_digit())
         }
         _ => false,
     }
