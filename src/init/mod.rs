@@ -22,6 +22,7 @@ mod rust;
 mod services;
 mod sources;
 mod static_site;
+pub mod from_dockerfile;
 pub mod write;
 
 use std::collections::BTreeMap;
