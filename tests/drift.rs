@@ -305,7 +305,7 @@ fn dockerignore_and_compose_are_compared_semantically() {
     assert_eq!(
         stdout,
         "dgen.toml: drifted: .dockerignore (drifted), compose.yaml (drifted)\n  \
-         .dockerignore: pattern `.env` removed: secrets may reach the build context and the image (P14)\n  \
+         .dockerignore: secrets no longer ignored: .env: they may reach the build context and the image (P14)\n  \
          compose.yaml:6: `services.demo.read_only` removed: the root filesystem is writable again\n"
     );
 }
