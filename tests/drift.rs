@@ -367,7 +367,10 @@ fn json_github_and_sarif_reports() {
     assert_eq!(file["findings"][0]["rule"], "user-root");
     assert_eq!(file["findings"][0]["kind"], "practice");
     assert_eq!(file["findings"][1]["line"], 27);
-    assert_eq!(file["findings"][1]["message"], "final stage: USER app removed");
+    assert_eq!(
+        file["findings"][1]["message"],
+        "final stage: USER app removed"
+    );
     assert_eq!(json["manifests"][0]["files"][1]["status"], "current");
 
     let (code, github, _) = p.run(&["check", "--format", "github"]);
@@ -399,7 +402,12 @@ fn json_github_and_sarif_reports() {
         .find(|r| r["id"] == "user-root")
         .unwrap();
     assert_eq!(user_root["name"], "UserRoot");
-    assert!(user_root["helpUri"].as_str().unwrap().ends_with("#user-root"));
+    assert!(
+        user_root["helpUri"]
+            .as_str()
+            .unwrap()
+            .ends_with("#user-root")
+    );
     assert_eq!(user_root["properties"]["tags"][0], "P15");
     let drift = &sarif["runs"][0]["results"][1];
     assert_eq!(

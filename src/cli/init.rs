@@ -341,18 +341,26 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
         Some(path) => match std::fs::read(path) {
             Ok(bytes) => Some((
                 init::from_dockerfile::read(&bytes),
-                path.file_name()
-                    .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+                path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                ),
             )),
             Err(error) => {
-                eprintln!("error: cannot read {}: {error}; nothing was written", path.display());
+                eprintln!(
+                    "error: cannot read {}: {error}; nothing was written",
+                    path.display()
+                );
                 return ExitStatus::Error;
             }
         },
         None => None,
     };
     let from_stack = from.as_ref().and_then(|(f, _)| f.stack);
-    let mut detection = match args.stack.or(from_stack.filter(|_| init::detect(&dir).is_err())) {
+    let mut detection = match args
+        .stack
+        .or(from_stack.filter(|_| init::detect(&dir).is_err()))
+    {
         Some(stack) => init::detect_as(&dir, stack),
         None => match init::detect(&dir) {
             Ok(detection) => detection,

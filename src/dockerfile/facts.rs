@@ -147,7 +147,10 @@ pub(crate) fn clean_workdir(t: &str) -> String {
 fn command_key(ins: &Instruction) -> String {
     match &ins.args {
         Args::Exec(v) => format!("exec:{}", v.join("\u{1f}")),
-        _ => format!("shell:{}", super::words::collapse_ws(&ins.command_text(), '\\')),
+        _ => format!(
+            "shell:{}",
+            super::words::collapse_ws(&ins.command_text(), '\\')
+        ),
     }
 }
 

@@ -496,7 +496,9 @@ fn parse_logical(
                 Args::Text(rest.to_string()),
                 normalize::items_key(
                     "text",
-                    [super::facts::clean_workdir(&words::collapse_ws(rest, escape))],
+                    [super::facts::clean_workdir(&words::collapse_ws(
+                        rest, escape,
+                    ))],
                 ),
             ),
             // USER, STOPSIGNAL, MAINTAINER

@@ -689,9 +689,9 @@ fn pip_cache(c: &RuleCtx) -> Option<String> {
 /// `apk add` that keeps the package index in the layer.
 pub(crate) fn apk_cache_kept(i: &Instruction) -> bool {
     !has_cache_mount(i, "/var/cache/apk")
-        && shell::invocations(&commands(i), &["apk"]).iter().any(|a| {
-            shell::subcommand(a) == Some("add") && !a.iter().any(|w| w == "--no-cache")
-        })
+        && shell::invocations(&commands(i), &["apk"])
+            .iter()
+            .any(|a| shell::subcommand(a) == Some("add") && !a.iter().any(|w| w == "--no-cache"))
         && !i.command_text().contains("/var/cache/apk")
 }
 
@@ -782,7 +782,9 @@ pub(crate) fn world_writable(i: &Instruction) -> Option<String> {
         shell::invocations(&commands(i), &["chmod"])
             .into_iter()
             .find_map(|args| {
-                let mode = args.iter().find(|a| !a.starts_with('-') || a.starts_with("-w"))?;
+                let mode = args
+                    .iter()
+                    .find(|a| !a.starts_with('-') || a.starts_with("-w"))?;
                 mode_world_writable(mode).then(|| {
                     let mut words = vec!["chmod".to_string()];
                     words.extend(args.iter().cloned());

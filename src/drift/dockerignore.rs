@@ -42,18 +42,70 @@ fn meaning(pattern: &str) -> (&'static str, &'static str) {
     let p = pattern.to_ascii_lowercase();
     let p = p.trim_start_matches("**/");
     const SECRET: &[&str] = &[
-        ".env", ".pem", ".key", ".crt", ".p12", ".pfx", "id_rsa", "id_ed25519", ".npmrc",
-        ".pypirc", ".netrc", ".aws", ".ssh", "credentials", "secret",
+        ".env",
+        ".pem",
+        ".key",
+        ".crt",
+        ".p12",
+        ".pfx",
+        "id_rsa",
+        "id_ed25519",
+        ".npmrc",
+        ".pypirc",
+        ".netrc",
+        ".aws",
+        ".ssh",
+        "credentials",
+        "secret",
     ];
     const VCS: &[&str] = &[".git", ".hg", ".svn", ".gitignore", ".gitattributes"];
     const CACHE: &[&str] = &[
-        "__pycache__", ".pyc", ".pyo", "node_modules", ".venv", "venv", "env", ".tox", ".nox",
-        ".pytest_cache", ".mypy_cache", ".ruff_cache", ".cache", "target", "dist", "build",
-        ".next", ".parcel-cache", "coverage", ".coverage", ".gradle", ".eggs", ".egg-info",
-        ".npm", ".yarn", ".pnpm-store", "htmlcov", "vendor",
+        "__pycache__",
+        ".pyc",
+        ".pyo",
+        "node_modules",
+        ".venv",
+        "venv",
+        "env",
+        ".tox",
+        ".nox",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".cache",
+        "target",
+        "dist",
+        "build",
+        ".next",
+        ".parcel-cache",
+        "coverage",
+        ".coverage",
+        ".gradle",
+        ".eggs",
+        ".egg-info",
+        ".npm",
+        ".yarn",
+        ".pnpm-store",
+        "htmlcov",
+        "vendor",
     ];
-    const EDITOR: &[&str] = &[".vscode", ".idea", ".swp", ".ds_store", "~", ".project", ".classpath", ".settings"];
-    const DOCKER: &[&str] = &["dockerfile", ".dockerignore", "compose", "docker-compose", "dgen.toml"];
+    const EDITOR: &[&str] = &[
+        ".vscode",
+        ".idea",
+        ".swp",
+        ".ds_store",
+        "~",
+        ".project",
+        ".classpath",
+        ".settings",
+    ];
+    const DOCKER: &[&str] = &[
+        "dockerfile",
+        ".dockerignore",
+        "compose",
+        "docker-compose",
+        "dgen.toml",
+    ];
     if SECRET.iter().any(|s| p.contains(s)) {
         ("secrets", "P14")
     } else if VCS.iter().any(|s| p.starts_with(s)) {
@@ -103,7 +155,10 @@ pub fn compare(expected: &str, actual: &str) -> Vec<Finding> {
             Finding::new(
                 FindingKind::Removed,
                 None,
-                format!("{what} no longer ignored: {}{more}: {why} ({id})", shown.join(", ")),
+                format!(
+                    "{what} no longer ignored: {}{more}: {why} ({id})",
+                    shown.join(", ")
+                ),
             )
             .practice(Some(id)),
         );

@@ -200,7 +200,11 @@ pub fn github(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
                 } else {
                     String::new()
                 };
-                let noun = if other.len() == 1 { "difference" } else { "differences" };
+                let noun = if other.len() == 1 {
+                    "difference"
+                } else {
+                    "differences"
+                };
                 lines.push(annotation(
                     "warning",
                     &path,
@@ -293,8 +297,9 @@ pub fn sarif(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
                 });
                 let level = match finding.kind {
                     FindingKind::Formatting => "note",
-                    FindingKind::Practice => crate::lint::verdict_rule(rule)
-                        .map_or("error", |r| r.level.as_str()),
+                    FindingKind::Practice => {
+                        crate::lint::verdict_rule(rule).map_or("error", |r| r.level.as_str())
+                    }
                     _ if finding.practice.is_some() => "error",
                     FindingKind::Missing => "error",
                     _ => "warning",

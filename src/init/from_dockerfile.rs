@@ -64,7 +64,9 @@ pub fn read(bytes: &[u8]) -> FromDockerfile {
     let root = &df.stages[*chain.last().unwrap_or(&last)];
     let mut base = root.base().to_string();
     for (k, v) in &args {
-        base = base.replace(&format!("${{{k}}}"), v).replace(&format!("${k}"), v);
+        base = base
+            .replace(&format!("${{{k}}}"), v)
+            .replace(&format!("${k}"), v);
     }
     if !base.contains('$') && !base.eq_ignore_ascii_case("scratch") {
         out.stack = stack_of(&base);
@@ -146,7 +148,10 @@ pub fn read(bytes: &[u8]) -> FromDockerfile {
             .filter_map(|p| p.strip_suffix("/tcp").unwrap_or(p).parse().ok())
             .filter(|p: &u32| (1..=65535).contains(p) && *p != 22)
             .collect();
-        out.workdir = f.workdir.clone().filter(|w| w.starts_with('/') && !w.contains('$'));
+        out.workdir = f
+            .workdir
+            .clone()
+            .filter(|w| w.starts_with('/') && !w.contains('$'));
         for (k, v) in &f.env {
             if STACK_ENV.contains(&k.as_str()) || k.starts_with("PIP_") || k.starts_with("NPM_") {
                 continue;
@@ -173,7 +178,10 @@ fn global_args(df: &Dockerfile) -> Vec<(String, String)> {
 fn words(i: &Instruction) -> Vec<String> {
     match &i.args {
         Args::Exec(v) => {
-            if v.len() == 3 && matches!(v[0].as_str(), "sh" | "/bin/sh" | "bash" | "/bin/bash") && v[1] == "-c" {
+            if v.len() == 3
+                && matches!(v[0].as_str(), "sh" | "/bin/sh" | "bash" | "/bin/bash")
+                && v[1] == "-c"
+            {
                 shlex::split(&v[2]).unwrap_or_else(|| v.clone())
             } else {
                 v.clone()
@@ -208,7 +216,10 @@ fn version_of(image: &str) -> Option<String> {
     let tag = tag?;
     let name = repo.rsplit('/').next().unwrap_or(repo);
     if matches!(name, "maven" | "gradle")
-        && let Some(jdk) = tag.rsplit('-').next().filter(|t| t.bytes().all(|b| b.is_ascii_digit()))
+        && let Some(jdk) = tag
+            .rsplit('-')
+            .next()
+            .filter(|t| t.bytes().all(|b| b.is_ascii_digit()))
     {
         return Some(jdk.to_string());
     }
@@ -354,8 +365,14 @@ mod tests {
         assert!(!f.env.contains_key("DB_PASSWORD") && f.secret_names == ["DB_PASSWORD"]);
         assert!(!f.env.contains_key("PYTHONUNBUFFERED"));
         assert_eq!(f.workdir.as_deref(), Some("/srv/app"));
-        assert_eq!(f.system_packages.get("libpq5").map(String::as_str), Some("*"));
-        assert_eq!(f.system_packages.get("curl").map(String::as_str), Some("7.88*"));
+        assert_eq!(
+            f.system_packages.get("libpq5").map(String::as_str),
+            Some("*")
+        );
+        assert_eq!(
+            f.system_packages.get("curl").map(String::as_str),
+            Some("7.88*")
+        );
         assert!(f.build_packages.contains_key("gcc"));
         assert_eq!(f.health_path.as_deref(), Some("/healthz"));
     }
@@ -364,7 +381,10 @@ mod tests {
     fn versions() {
         assert_eq!(version_of("node:22-alpine").as_deref(), Some("22"));
         assert_eq!(version_of("python:3.12.4-slim").as_deref(), Some("3.12"));
-        assert_eq!(version_of("maven:3.9-eclipse-temurin-21").as_deref(), Some("21"));
+        assert_eq!(
+            version_of("maven:3.9-eclipse-temurin-21").as_deref(),
+            Some("21")
+        );
         assert_eq!(version_of("node:lts"), None);
         assert_eq!(stack_of("golang:1.22"), Some(StackName::Go));
     }

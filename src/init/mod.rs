@@ -13,6 +13,7 @@
 
 mod command;
 mod files;
+pub mod from_dockerfile;
 mod go;
 mod java;
 mod node;
@@ -22,7 +23,6 @@ mod rust;
 mod services;
 mod sources;
 mod static_site;
-pub mod from_dockerfile;
 pub mod write;
 
 use std::collections::BTreeMap;

@@ -12,7 +12,10 @@ pub fn explain(what: &str) -> Option<String> {
     let upper = what.to_ascii_uppercase();
     if let Some(p) = practices::get(&upper) {
         let _ = writeln!(out, "{}: {}", p.id, p.title);
-        let verdicts: Vec<_> = VERDICTS.iter().filter(|r| r.practice == Some(p.id)).collect();
+        let verdicts: Vec<_> = VERDICTS
+            .iter()
+            .filter(|r| r.practice == Some(p.id))
+            .collect();
         let drift: Vec<_> = RULES
             .iter()
             .filter(|r| r.practice == Some(p.id) && verdict_rule(r.id).is_none())
@@ -35,10 +38,10 @@ pub fn explain(what: &str) -> Option<String> {
     }
     let id = what.to_ascii_lowercase();
     if let Some(r) = verdict_rule(&id) {
-        let practice = r
-            .practice
-            .and_then(practices::get)
-            .map_or_else(|| "no practice".to_string(), |p| format!("{}: {}", p.id, p.title));
+        let practice = r.practice.and_then(practices::get).map_or_else(
+            || "no practice".to_string(),
+            |p| format!("{}: {}", p.id, p.title),
+        );
         let _ = writeln!(out, "{} ({}; {practice})", r.id, r.level.as_str());
         let _ = writeln!(out, "{}", r.summary);
         let _ = writeln!(out, "\nwhy: {}", r.rationale);
@@ -46,10 +49,10 @@ pub fn explain(what: &str) -> Option<String> {
         return Some(out);
     }
     if let Some(r) = rule_by_id(&id) {
-        let practice = r
-            .practice
-            .and_then(practices::get)
-            .map_or_else(|| "no practice".to_string(), |p| format!("{}: {}", p.id, p.title));
+        let practice = r.practice.and_then(practices::get).map_or_else(
+            || "no practice".to_string(),
+            |p| format!("{}: {}", p.id, p.title),
+        );
         let _ = writeln!(out, "{} (drift rule; {practice})", r.id);
         let _ = writeln!(
             out,
@@ -78,10 +81,10 @@ pub fn rules_markdown() -> String {
         "# dgen rules\n\nGenerated from the rule table (`dgen explain RULE` prints the same); a test keeps this file current.\n\n",
     );
     for r in VERDICTS {
-        let practice = r
-            .practice
-            .and_then(practices::get)
-            .map_or_else(|| "no practice".to_string(), |p| format!("{} ({})", p.id, p.title));
+        let practice = r.practice.and_then(practices::get).map_or_else(
+            || "no practice".to_string(),
+            |p| format!("{} ({})", p.id, p.title),
+        );
         let _ = writeln!(out, "## {}\n", r.id);
         let _ = writeln!(out, "{} — {}, {}.\n", r.summary, practice, r.level.as_str());
         let _ = writeln!(out, "Why: {}\n", r.rationale);
@@ -89,11 +92,20 @@ pub fn rules_markdown() -> String {
     }
     out.push_str("## Drift-only rules\n\nThese fire in `dgen check` when the file on disk newly differs from the rendering in this way.\n\n");
     for r in RULES.iter().filter(|r| verdict_rule(r.id).is_none()) {
-        let _ = writeln!(out, "- `{}` ({}): {}", r.id, r.practice.unwrap_or("–"), r.summary);
+        let _ = writeln!(
+            out,
+            "- `{}` ({}): {}",
+            r.id,
+            r.practice.unwrap_or("–"),
+            r.summary
+        );
     }
     for (id, text) in [
         ("drift", "any other difference from the rendering"),
-        ("formatting", "formatting-only differences (fail with --strict)"),
+        (
+            "formatting",
+            "formatting-only differences (fail with --strict)",
+        ),
         ("missing-file", "a file the manifest renders is missing"),
         ("manifest-error", "the manifest is invalid"),
         ("parse-error", "the Dockerfile cannot be parsed"),
@@ -127,6 +139,9 @@ mod tests {
             std::fs::write(path, &want).unwrap();
         }
         let have = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(have == want, "docs/rules.md is stale: DGEN_WRITE_DOCS=1 cargo test rules_doc");
+        assert!(
+            have == want,
+            "docs/rules.md is stale: DGEN_WRITE_DOCS=1 cargo test rules_doc"
+        );
     }
 }

@@ -237,10 +237,21 @@ mod tests {
 
     #[test]
     fn names() {
-        for n in ["Dockerfile", "dockerfile", "Dockerfile.prod", "api.Dockerfile", "Containerfile"] {
+        for n in [
+            "Dockerfile",
+            "dockerfile",
+            "Dockerfile.prod",
+            "api.Dockerfile",
+            "Containerfile",
+        ] {
             assert!(is_dockerfile_name(n), "{n}");
         }
-        for n in ["Dockerfile-notes.md", "README", "docker-compose.yml", ".dockerignore"] {
+        for n in [
+            "Dockerfile-notes.md",
+            "README",
+            "docker-compose.yml",
+            ".dockerignore",
+        ] {
             assert!(!is_dockerfile_name(n), "{n}");
         }
     }

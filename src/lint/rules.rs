@@ -460,13 +460,19 @@ fn chown(im: &Image) -> Vec<Hit> {
 }
 
 fn add_for_copy(im: &Image) -> Vec<Hit> {
-    let found: Vec<&Instruction> = im.all_instructions().filter(|i| pred::add_local(i)).collect();
+    let found: Vec<&Instruction> = im
+        .all_instructions()
+        .filter(|i| pred::add_local(i))
+        .collect();
     if found.is_empty() {
         return Vec::new();
     }
     vec![hit(
         lines_of(found.iter().copied()),
-        format!("{}: ADD used for local files instead of COPY", show(found[0])),
+        format!(
+            "{}: ADD used for local files instead of COPY",
+            show(found[0])
+        ),
     )]
 }
 
@@ -587,11 +593,14 @@ fn npm_cache(im: &Image) -> Vec<Hit> {
                     )
                 });
             let text = i.command_text();
-            let cleaned = text.contains("cache clean") || text.contains(".npm") || text.contains("/.cache/yarn");
+            let cleaned = text.contains("cache clean")
+                || text.contains(".npm")
+                || text.contains("/.cache/yarn");
             let mounted = i.flags.iter().any(|f| {
                 f.name == "mount" && f.value.as_deref().is_some_and(|v| v.contains("type=cache"))
             });
-            (installs && !cleaned && !mounted).then(|| "npm/yarn install without a cache mount or cache clean".to_string())
+            (installs && !cleaned && !mounted)
+                .then(|| "npm/yarn install without a cache mount or cache clean".to_string())
         },
         "the package cache stays in the image",
     )
@@ -663,7 +672,9 @@ fn base_latest(im: &Image) -> Vec<Hit> {
     match bad.first() {
         None => Vec::new(),
         Some((_, b)) => vec![hit(
-            bad.iter().map(|(k, _)| im.df.stages[*k].from.line_start).collect(),
+            bad.iter()
+                .map(|(k, _)| im.df.stages[*k].from.line_start)
+                .collect(),
             format!("FROM {b}: untagged or latest base image"),
         )],
     }
@@ -678,16 +689,10 @@ fn floating_tag(image: &str) -> bool {
         .next()
         .is_some_and(|b| b.bytes().any(|c| c.is_ascii_digit()));
     // A distribution's own codename (`debian:bookworm-slim`, `ubuntu:noble`) is its version.
-    let distro = matches!(
-        repo.rsplit('/').next().unwrap_or(repo),
-        "debian" | "ubuntu"
-    );
+    let distro = matches!(repo.rsplit('/').next().unwrap_or(repo), "debian" | "ubuntu");
     match (tag, digest) {
         (Some(t), None) => {
-            t != "latest"
-                && !repo_versioned
-                && !distro
-                && !t.bytes().any(|b| b.is_ascii_digit())
+            t != "latest" && !repo_versioned && !distro && !t.bytes().any(|b| b.is_ascii_digit())
         }
         _ => false,
     }
@@ -701,7 +706,9 @@ fn base_floating(im: &Image) -> Vec<Hit> {
     match bad.first() {
         None => Vec::new(),
         Some((_, b)) => vec![hit(
-            bad.iter().map(|(k, _)| im.df.stages[*k].from.line_start).collect(),
+            bad.iter()
+                .map(|(k, _)| im.df.stages[*k].from.line_start)
+                .collect(),
             format!("FROM {b}: the tag names no version and moves"),
         )],
     }
@@ -760,7 +767,9 @@ fn base_unofficial(im: &Image) -> Vec<Hit> {
     match bad.first() {
         None => Vec::new(),
         Some((_, b)) => vec![hit(
-            bad.iter().map(|(k, _)| im.df.stages[*k].from.line_start).collect(),
+            bad.iter()
+                .map(|(k, _)| im.df.stages[*k].from.line_start)
+                .collect(),
             format!("FROM {b}: a third-party image, not an official one"),
         )],
     }
@@ -809,11 +818,7 @@ fn expose_instructions<'a>(im: &'a Image) -> Vec<&'a Instruction> {
 fn ssh_port(im: &Image) -> Vec<Hit> {
     let ssh: Vec<&Instruction> = expose_instructions(im)
         .into_iter()
-        .filter(|i| {
-            i.words()
-                .iter()
-                .any(|p| p == "22" || p.starts_with("22/"))
-        })
+        .filter(|i| i.words().iter().any(|p| p == "22" || p.starts_with("22/")))
         .collect();
     if ssh.is_empty() {
         return Vec::new();
@@ -928,7 +933,9 @@ mod tests {
 
     #[test]
     fn modes_and_tags() {
-        for m in ["777", "0777", "666", "o+w", "a+rwx", "+w", "u+x,o+w", "1777"] {
+        for m in [
+            "777", "0777", "666", "o+w", "a+rwx", "+w", "u+x,o+w", "1777",
+        ] {
             assert!(pred_mode(m), "{m}");
         }
         for m in ["755", "0644", "u+w", "g+w", "o-w", "750"] {
