@@ -100,8 +100,8 @@ fn layers_reordered_source_copied_above_the_install_p09() {
         (
             1,
             drifted(&[
-                "Dockerfile:11: stage builder: COPY . . copies the whole context (P12)",
-                "Dockerfile:11: stage builder: COPY . . added above the dependency install: every source edit reinstalls dependencies (P09)",
+                "Dockerfile:11: COPY . . comes before the dependency install RUN python -m venv /opt/venv && pip ins…: every source edit reinstalls dependencies (P09) (lines 11, 12)",
+                "Dockerfile:11: stage builder: COPY . . added",
             ])
         )
     );
@@ -116,7 +116,8 @@ fn user_removed_p15() {
         (
             1,
             drifted(&[
-                "Dockerfile:27: final stage: USER app removed: the container now runs as root (P15)"
+                "Dockerfile:15: no USER in the final image: the container runs as root (P15)",
+                "Dockerfile:27: final stage: USER app removed",
             ])
         )
     );
@@ -130,7 +131,10 @@ fn add_for_copy_p11() {
         out,
         (
             1,
-            drifted(&["Dockerfile:25: final stage: ADD used instead of COPY (P11)"])
+            drifted(&[
+                "Dockerfile:25: ADD app.py ./app.py: ADD used for local files instead of COPY (P11)",
+                "Dockerfile:25: final stage: COPY app.py ./app.py changed to ADD app.py ./app.py",
+            ])
         )
     );
 }
@@ -164,7 +168,9 @@ fn base_tag_changed_p05() {
         (
             1,
             drifted(&[
-                "Dockerfile:15: final stage: base image changed from python:3.12-slim to python:latest: untagged/latest base (P05)"
+                "Dockerfile:15: FROM python:latest: the final image is built on a full, not a slim, base (P03)",
+                "Dockerfile:15: FROM python:latest: untagged or latest base image (P05)",
+                "Dockerfile:15: final stage: FROM python:3.12-slim changed to FROM python:latest",
             ])
         )
     );
@@ -179,7 +185,8 @@ fn ports_changed_p06() {
         (
             1,
             drifted(&[
-                "Dockerfile:28: final stage: port 8080 exposed: not the app's (8000) (P06)",
+                "Dockerfile:28: port 8080 exposed: the app's are 8000 (P06)",
+                "Dockerfile:28: final stage: EXPOSE 8000 changed to EXPOSE 8080",
                 "Dockerfile:28: final stage: port 8000 no longer exposed: the app's port is not declared",
             ])
         )
@@ -194,7 +201,10 @@ fn ssh_port_added_p06() {
         out,
         (
             1,
-            drifted(&["Dockerfile:29: final stage: EXPOSE 22 added: SSH port exposed (P06)"])
+            drifted(&[
+                "Dockerfile:29: EXPOSE 22: the SSH port is exposed (P06)",
+                "Dockerfile:29: final stage: EXPOSE 22 added",
+            ])
         )
     );
 }
@@ -294,7 +304,7 @@ fn dockerignore_and_compose_are_compared_semantically() {
     assert_eq!(
         stdout,
         "dgen.toml: drifted: .dockerignore (drifted), compose.yaml (drifted)\n  \
-         .dockerignore: pattern `.env` removed: secrets may reach the build context and the image (P14)\n  \
+         .dockerignore: secrets no longer ignored: .env: they may reach the build context and the image (P14)\n  \
          compose.yaml:6: `services.demo.read_only` removed: the root filesystem is writable again\n"
     );
 }
@@ -352,15 +362,24 @@ fn json_github_and_sarif_reports() {
     let file = &json["manifests"][0]["files"][0];
     assert_eq!(file["path"], "Dockerfile");
     assert_eq!(file["status"], "drifted");
-    assert_eq!(file["findings"][0]["line"], 27);
+    assert_eq!(file["findings"][0]["line"], 15);
     assert_eq!(file["findings"][0]["practice"], "P15");
+    assert_eq!(file["findings"][0]["rule"], "user-root");
+    assert_eq!(file["findings"][0]["kind"], "practice");
+    assert_eq!(file["findings"][1]["line"], 27);
+    assert_eq!(
+        file["findings"][1]["message"],
+        "final stage: USER app removed"
+    );
     assert_eq!(json["manifests"][0]["files"][1]["status"], "current");
 
     let (code, github, _) = p.run(&["check", "--format", "github"]);
     assert_eq!(code, 1);
     assert_eq!(
         github,
-        "::error file=Dockerfile,line=27,title=dgen drift (P15)::final stage: USER app removed: the container now runs as root (P15) (run `dgen render` to regenerate)\n"
+        "::error file=Dockerfile,line=15,title=dgen P15 (user-root)::no USER in the final image: the container runs as root (P15)\n\
+         ::warning file=Dockerfile,line=27,title=dgen drift%3A 1 difference::line 27: final stage: USER app removed\n\
+         ::notice title=dgen::run `dgen diff` to see the differences and `dgen render` to regenerate the files\n"
     );
 
     let (code, sarif, _) = p.run(&["check", "--format", "sarif"]);
@@ -368,12 +387,33 @@ fn json_github_and_sarif_reports() {
     let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     let result = &sarif["runs"][0]["results"][0];
-    assert_eq!(result["ruleId"], "P15");
+    assert_eq!(result["ruleId"], "user-root");
+    assert_eq!(result["level"], "error");
     assert_eq!(
         result["locations"][0]["physicalLocation"]["region"]["startLine"],
-        27
+        15
     );
-    assert_eq!(sarif["runs"][0]["tool"]["driver"]["rules"][0]["id"], "P15");
+    assert!(result["partialFingerprints"]["dgenFinding/v1"].is_string());
+    let rules = &sarif["runs"][0]["tool"]["driver"]["rules"];
+    let user_root = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "user-root")
+        .unwrap();
+    assert_eq!(user_root["name"], "UserRoot");
+    assert!(
+        user_root["helpUri"]
+            .as_str()
+            .unwrap()
+            .ends_with("#user-root")
+    );
+    assert_eq!(user_root["properties"]["tags"][0], "P15");
+    let drift = &sarif["runs"][0]["results"][1];
+    assert_eq!(
+        (drift["ruleId"].as_str(), drift["level"].as_str()),
+        (Some("drift"), Some("warning"))
+    );
 }
 
 #[test]
@@ -384,7 +424,7 @@ fn diff_shows_a_unified_diff_from_disk_to_render() {
     });
     let (code, stdout, _) = p.run(&["diff"]);
     assert_eq!(code, 1);
-    assert!(stdout.starts_with("# Dockerfile:25: final stage: ADD used instead of COPY (P11)\n--- Dockerfile (on disk)\n+++ Dockerfile (from dgen.toml)\n@@ -22,7 +22,7 @@\n"), "{stdout}");
+    assert!(stdout.starts_with("# Dockerfile:25: ADD app.py ./app.py: ADD used for local files instead of COPY (P11)\n# Dockerfile:25: final stage: COPY app.py ./app.py changed to ADD app.py ./app.py\n--- Dockerfile (on disk)\n+++ Dockerfile (from dgen.toml)\n@@ -22,7 +22,7 @@\n"), "{stdout}");
     assert!(
         stdout.contains("\n-ADD app.py ./app.py\n+COPY app.py ./app.py\n"),
         "{stdout}"

@@ -75,6 +75,11 @@ pub struct Args {
     /// Write the manifest without a health check.
     #[arg(long)]
     no_healthcheck: bool,
+    /// Read the facts of an existing Dockerfile (base image version, command, ports, env
+    /// names without secret values, workdir, apt packages, health path) into the manifest,
+    /// so that `dgen diff` then shows the practices it breaks, not transcription differences.
+    #[arg(long = "from", value_name = "DOCKERFILE")]
+    from: Option<PathBuf>,
     /// Accept what was detected: ask nothing.
     #[arg(short, long)]
     yes: bool,
@@ -332,7 +337,30 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
         );
         return ExitStatus::Error;
     }
-    let mut detection = match args.stack {
+    let from = match &args.from {
+        Some(path) => match std::fs::read(path) {
+            Ok(bytes) => Some((
+                init::from_dockerfile::read(&bytes),
+                path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                ),
+            )),
+            Err(error) => {
+                eprintln!(
+                    "error: cannot read {}: {error}; nothing was written",
+                    path.display()
+                );
+                return ExitStatus::Error;
+            }
+        },
+        None => None,
+    };
+    let from_stack = from.as_ref().and_then(|(f, _)| f.stack);
+    let mut detection = match args
+        .stack
+        .or(from_stack.filter(|_| init::detect(&dir).is_err()))
+    {
         Some(stack) => init::detect_as(&dir, stack),
         None => match init::detect(&dir) {
             Ok(detection) => detection,
@@ -351,6 +379,9 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
             }
         },
     };
+    if let Some((found, file)) = &from {
+        init::from_dockerfile::apply(found, &mut detection, file);
+    }
     if let Err(message) = apply_flags(&args, &mut detection) {
         eprintln!("error: {message}; nothing was written");
         return ExitStatus::Error;
@@ -377,7 +408,10 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
         }
     }
 
-    let text = init::write::manifest_text(&detection);
+    let mut text = init::write::manifest_text(&detection);
+    if let Some((found, file)) = &from {
+        text = init::from_dockerfile::extend_manifest(&text, found, file);
+    }
     if let Err(diagnostics) = manifest::parse(&text, None) {
         eprint!(
             "{}",

@@ -2,7 +2,9 @@
 
 mod check;
 mod diff;
+mod explain;
 mod init;
+mod lint;
 mod render;
 mod schema;
 mod style;
@@ -42,6 +44,8 @@ Examples:
   dgen render -m services/api/dgen.toml --stdout --only dockerfile
   dgen check                       fail (exit 1) when generated files drift from their manifests
   dgen diff                        show the drift as a unified diff
+  dgen lint                        judge any Dockerfiles against the practices (no manifest)
+  dgen explain P15                 why a practice or rule matters, and the fix
   dgen schema > dgen.schema.json   JSON Schema for editor completion
 
 Exit status: 0 ok, 1 findings (drift), 2 error (bad manifest, I/O).";
@@ -75,6 +79,12 @@ enum Command {
     /// List or print the built-in templates, to start a team override from.
     #[command(after_help = templates::AFTER_HELP)]
     Templates(templates::Args),
+    /// Judge any Dockerfiles against the practices (no manifest needed).
+    #[command(after_help = lint::AFTER_HELP)]
+    Lint(lint::Args),
+    /// Explain a rule or a practice: why it matters and how to fix it.
+    #[command(after_help = explain::AFTER_HELP)]
+    Explain(explain::Args),
     /// Print the manifest's JSON Schema (for editors: taplo, Even Better TOML).
     #[command(after_help = schema::AFTER_HELP)]
     Schema(schema::Args),
@@ -99,5 +109,7 @@ pub fn run() -> ExitStatus {
         Command::Check(args) => check::run(args, color),
         Command::Templates(args) => templates::run(args),
         Command::Diff(args) => diff::run(args, color),
+        Command::Lint(args) => lint::run(args),
+        Command::Explain(args) => explain::run(args),
     }
 }

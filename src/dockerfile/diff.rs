@@ -334,6 +334,63 @@ fn final_chain(df: &Dockerfile) -> Vec<usize> {
     }
 }
 
+/// The last stage's index and the stages it is built on, transitively (by slice).
+fn stage_chain(stages: &[Stage]) -> Vec<usize> {
+    let mut chain = Vec::new();
+    let Some(mut current) = stages.len().checked_sub(1) else {
+        return chain;
+    };
+    chain.push(current);
+    loop {
+        let base = stages[current].base().to_ascii_lowercase();
+        match stages[..current]
+            .iter()
+            .rposition(|s| s.name.as_deref() == Some(base.as_str()))
+        {
+            Some(p) if !chain.contains(&p) => {
+                chain.push(p);
+                current = p;
+            }
+            _ => return chain,
+        }
+    }
+}
+
+/// The command the container runs: ENTRYPOINT then CMD (exec words joined), as a key.
+fn run_key(f: &Facts) -> Option<String> {
+    match (&f.entrypoint, &f.cmd) {
+        (Some(e), Some(c)) if e.starts_with("exec:") && c.starts_with("exec:") => {
+            Some(format!("{e}\u{1f}{}", &c[5..]))
+        }
+        (Some(e), _) => Some(e.clone()),
+        (None, c) => c.clone(),
+    }
+}
+
+/// Does the on-disk stage end up with the same effective setting that this rendered
+/// instruction makes (inherited from a base stage, or written another way)?
+fn same_effect(i: &Instruction, fe: &Facts, fa: &Facts) -> bool {
+    match &*i.keyword {
+        "WORKDIR" => fe.workdir.is_some() && fe.workdir == fa.workdir,
+        "USER" => fe.user == fa.user,
+        "EXPOSE" => {
+            let want: Vec<String> = i
+                .words()
+                .iter()
+                .map(|p| super::normalize::normalize_port(p))
+                .collect();
+            !want.is_empty() && want.iter().all(|p| fa.ports.contains(p))
+        }
+        "CMD" | "ENTRYPOINT" => run_key(fe).is_some() && run_key(fe) == run_key(fa),
+        "HEALTHCHECK" => fe.healthcheck.is_some() && fe.healthcheck == fa.healthcheck,
+        "ENV" => i.key_values().iter().all(|kv| {
+            fa.env(&kv.key) == Some(kv.value.as_deref().unwrap_or(""))
+                && fe.env(&kv.key) == fa.env(&kv.key)
+        }),
+        _ => false,
+    }
+}
+
 /// COPY and ADD pair with each other as "changed"; other keywords only with themselves.
 fn family(keyword: &str) -> &str {
     if keyword == "ADD" { "COPY" } else { keyword }
@@ -515,7 +572,33 @@ impl<'a> Differ<'a> {
                         line: as_.from.line_start,
                     });
                 }
-                raw.extend(self.align_body(&es.instructions, &as_.instructions, as_.from.line_end));
+                let body = self.align_body(&es.instructions, &as_.instructions, as_.from.line_end);
+                let (fe, fa) = (&self.fe[e.unwrap_or(0)], &self.fa[a.unwrap_or(0)]);
+                // A rendered setting that is still in force on disk (inherited from the base
+                // stage, or the same command written as ENTRYPOINT + CMD) is not a change.
+                raw.extend(body.into_iter().filter(|r| {
+                    // WORKDIR, USER and ENV also act on the instructions after them: only an
+                    // inherited value (none set in the stage on disk) counts as the same.
+                    let own = |k: &str| as_.instructions.iter().any(|i| i.keyword == k);
+                    let effect_kept = |i: Option<&Instruction>| {
+                        i.is_some_and(|i| {
+                            (!matches!(&*i.keyword, "WORKDIR" | "USER" | "ENV") || !own(&i.keyword))
+                                && same_effect(i, fe, fa)
+                        })
+                    };
+                    let run_same = |i: Option<&Instruction>| {
+                        i.is_some_and(|i| matches!(&*i.keyword, "CMD" | "ENTRYPOINT"))
+                            && run_key(fe).is_some()
+                            && run_key(fe) == run_key(fa)
+                    };
+                    match r.kind {
+                        ChangeKind::Removed => !effect_kept(r.before),
+                        ChangeKind::Changed | ChangeKind::Added => {
+                            !(run_same(r.after) && r.before.is_none_or(|b| run_same(Some(b))))
+                        }
+                        ChangeKind::Moved => true,
+                    }
+                }));
             }
             (None, Some(as_)) => {
                 raw.push(RawChange {
@@ -535,6 +618,12 @@ impl<'a> Differ<'a> {
                     line: i.line_start,
                 }));
             }
+            // `FROM runtime` with nothing else is the runtime stage under another name: when
+            // the final stage on disk stands for it, there is nothing to report.
+            (Some(es), None)
+                if es.instructions.is_empty()
+                    && self.fe[e.unwrap_or(0)].base_is_stage
+                    && e == expected.stages.len().checked_sub(1) => {}
             (Some(es), None) => raw.push(RawChange {
                 kind: ChangeKind::Removed,
                 before: Some(&es.from),
@@ -824,13 +913,37 @@ fn stage_hash(s: &Stage) -> u32 {
 fn match_stages(exp: &[Stage], act: &[Stage]) -> Vec<StagePair> {
     let mut em: Vec<Option<usize>> = vec![None; exp.len()];
     let mut am: Vec<Option<usize>> = vec![None; act.len()];
+    // What `docker build` produces pairs first: the last stage with the last stage, and
+    // their ancestors along the `FROM` chain; unless the rendered final stage is on disk
+    // unchanged (or the final stage on disk is a rendered stage), where the alignment below
+    // pairs them.
+    let he_all: Vec<u32> = exp.iter().map(stage_hash).collect();
+    let ha_all: Vec<u32> = act.iter().map(stage_hash).collect();
+    let unchanged_final = exp.last().is_some_and(|s| ha_all.contains(&stage_hash(s)))
+        || act.last().is_some_and(|s| he_all.contains(&stage_hash(s)));
+    if !unchanged_final {
+        // A last stage that only renames another (`FROM runtime`) stands for it.
+        let mut ce = stage_chain(exp);
+        if ce.len() > 1 && exp[ce[0]].instructions.is_empty() {
+            ce.remove(0);
+        }
+        for (&i, &j) in ce.iter().zip(&stage_chain(act)) {
+            em[i] = Some(j);
+            am[j] = Some(i);
+        }
+    }
     let mut by_name: HashMap<&str, VecDeque<usize>> = HashMap::new();
     for (j, s) in act.iter().enumerate() {
-        if let Some(n) = &s.name {
+        if let Some(n) = &s.name
+            && am[j].is_none()
+        {
             by_name.entry(n).or_default().push_back(j);
         }
     }
     for (i, s) in exp.iter().enumerate() {
+        if em[i].is_some() {
+            continue;
+        }
         let Some(name) = &s.name else { continue };
         if let Some(j) = by_name.get_mut(name.as_str()).and_then(VecDeque::pop_front) {
             em[i] = Some(j);
@@ -1197,6 +1310,7 @@ mod tests {
 
     #[test]
     fn stage_matching_by_name_then_position() {
+        // Unchanged stages pair wherever they are.
         let e = parse_str("FROM a AS one\nFROM b\nFROM c AS three\n");
         let a = parse_str("FROM c AS three\nFROM b2\nFROM a AS one\nFROM new\n");
         let pairs = match_stages(&e.stages, &a.stages);
@@ -1208,6 +1322,13 @@ mod tests {
                 (Some(0), Some(2)),
                 (None, Some(3)),
             ]
+        );
+        // A single-stage file pairs with the rendered final stage, not the builder.
+        let e = parse_str("FROM python:3.12-slim AS builder\nFROM python:3.12-slim\n");
+        let a = parse_str("FROM python:3.12\n");
+        assert_eq!(
+            match_stages(&e.stages, &a.stages),
+            [(Some(0), None), (Some(1), Some(0))]
         );
         let e = parse_str("FROM a\nFROM b\nFROM c\n");
         let a = parse_str("FROM new\nFROM a\nFROM c\n");

@@ -22,6 +22,12 @@ pub(crate) struct Facts {
     pub copy_before_install: Option<(usize, usize)>,
     /// FROM names an earlier stage, not an image.
     pub base_is_stage: bool,
+    /// The effective WORKDIR (trailing slash removed), inherited from the base stage.
+    pub workdir: Option<String>,
+    /// The effective ENTRYPOINT (normalized key) and its line on disk.
+    pub entrypoint: Option<String>,
+    /// The effective CMD (normalized key); an ENTRYPOINT resets an inherited CMD.
+    pub cmd: Option<String>,
 }
 
 impl Facts {
@@ -72,6 +78,22 @@ fn of(stage: &Stage, mut f: Facts) -> Facts {
     for (i, ins) in stage.instructions.iter().enumerate() {
         match &*ins.keyword {
             "USER" => f.user = ins.text().map(str::to_string),
+            "WORKDIR" => {
+                if let Some(t) = ins.text() {
+                    let t = clean_workdir(t.trim());
+                    f.workdir = Some(match (&f.workdir, t.starts_with('/')) {
+                        (Some(base), false) if !t.starts_with('$') => {
+                            format!("{}/{t}", base.trim_end_matches('/'))
+                        }
+                        _ => t,
+                    });
+                }
+            }
+            "CMD" => f.cmd = Some(command_key(ins)),
+            "ENTRYPOINT" => {
+                f.entrypoint = Some(command_key(ins));
+                f.cmd = None;
+            }
             "HEALTHCHECK" => match ins.args {
                 Args::HealthcheckNone => f.healthcheck = Some(false),
                 Args::HealthcheckCmd(_) => f.healthcheck = Some(true),
@@ -108,6 +130,28 @@ fn of(stage: &Stage, mut f: Facts) -> Facts {
         }
     }
     f
+}
+
+/// A WORKDIR without quotes and a trailing slash (`/app/` is `/app`).
+pub(crate) fn clean_workdir(t: &str) -> String {
+    let t = t.trim_matches(['"', '\'']);
+    let trimmed = t.trim_end_matches('/');
+    if trimmed.is_empty() && t.starts_with('/') {
+        "/".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// The comparison key of a CMD/ENTRYPOINT: its form and words.
+fn command_key(ins: &Instruction) -> String {
+    match &ins.args {
+        Args::Exec(v) => format!("exec:{}", v.join("\u{1f}")),
+        _ => format!(
+            "shell:{}",
+            super::words::collapse_ws(&ins.command_text(), '\\')
+        ),
+    }
 }
 
 /// Dependency manifests and lock files: copying only these before the install is P09.

@@ -93,15 +93,15 @@
 //! disk.
 
 mod diff;
-mod facts;
+pub(crate) mod facts;
 mod lcs;
 mod model;
-mod normalize;
+pub(crate) mod normalize;
 mod parse;
-mod rules;
-mod shell;
+pub(crate) mod rules;
+pub(crate) mod shell;
 mod source;
-mod words;
+pub(crate) mod words;
 
 #[cfg(test)]
 mod scenarios;

@@ -491,7 +491,17 @@ fn parse_logical(
                     (Args::OnBuild(Box::new(inner)), key)
                 }
             }
-            // USER, WORKDIR, STOPSIGNAL, MAINTAINER
+            // `WORKDIR /app/` is `/app`.
+            "WORKDIR" => (
+                Args::Text(rest.to_string()),
+                normalize::items_key(
+                    "text",
+                    [super::facts::clean_workdir(&words::collapse_ws(
+                        rest, escape,
+                    ))],
+                ),
+            ),
+            // USER, STOPSIGNAL, MAINTAINER
             _ => (
                 Args::Text(rest.to_string()),
                 normalize::items_key("text", [words::collapse_ws(rest, escape)]),
@@ -635,6 +645,14 @@ fn name_values(
                 ),
             }
         }
+    }
+    // Within one ENV or LABEL the order does not matter: each value sees the environment
+    // from before the instruction. (A repeated key does depend on it.)
+    let mut names: Vec<&str> = kvs.iter().map(|kv| kv.key.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.len() == kvs.len() {
+        keys.sort();
     }
     (Args::KeyValues(kvs), normalize::items_key("kv", keys))
 }

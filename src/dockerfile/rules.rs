@@ -147,7 +147,7 @@ fn newly<'a>(c: &RuleCtx<'a>, pred: impl Fn(&Instruction) -> bool) -> Option<&'a
     (pred(after) && !c.before.is_some_and(&pred)).then_some(after)
 }
 
-fn commands(i: &Instruction) -> Vec<Vec<String>> {
+pub(crate) fn commands(i: &Instruction) -> Vec<Vec<String>> {
     if i.keyword == "RUN" {
         shell::commands(&i.command_text())
     } else {
@@ -231,39 +231,43 @@ fn user_root(c: &RuleCtx) -> Option<String> {
     })
 }
 
-fn numeric_uid(s: &str) -> bool {
+pub(crate) fn numeric_uid(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s != "0"
 }
 
+/// `USER 1000` (a numeric, non-root user).
+pub(crate) fn user_numeric(i: &Instruction) -> bool {
+    i.keyword == "USER" && numeric_uid(i.text().unwrap_or("").split(':').next().unwrap_or(""))
+}
+
+/// The fixed UID given to `useradd`/`adduser` (`-u 1000`, `--uid=1000`), if any.
+pub(crate) fn useradd_uid(i: &Instruction) -> Option<String> {
+    shell::invocations(&commands(i), &["useradd", "adduser"])
+        .into_iter()
+        .find_map(|args| {
+            args.iter().enumerate().find_map(|(k, a)| {
+                let v = match a.as_str() {
+                    "-u" | "--uid" => args.get(k + 1).map(String::as_str),
+                    _ => a
+                        .strip_prefix("--uid=")
+                        .or_else(|| a.strip_prefix("-u").filter(|r| !r.is_empty())),
+                }?;
+                numeric_uid(v).then(|| v.to_string())
+            })
+        })
+}
+
 fn fixed_uid(c: &RuleCtx) -> Option<String> {
-    let user_numeric = |i: &Instruction| {
-        i.keyword == "USER" && numeric_uid(i.text().unwrap_or("").split(':').next().unwrap_or(""))
-    };
     if let Some(a) = newly(c, user_numeric) {
         return Some(format!(
             "{}: the runtime user is bound to a fixed UID",
             show(a)
         ));
     }
-    let uid_of = |i: &Instruction| -> Option<String> {
-        shell::invocations(&commands(i), &["useradd", "adduser"])
-            .into_iter()
-            .find_map(|args| {
-                args.iter().enumerate().find_map(|(k, a)| {
-                    let v = match a.as_str() {
-                        "-u" | "--uid" => args.get(k + 1).map(String::as_str),
-                        _ => a
-                            .strip_prefix("--uid=")
-                            .or_else(|| a.strip_prefix("-u").filter(|r| !r.is_empty())),
-                    }?;
-                    numeric_uid(v).then(|| v.to_string())
-                })
-            })
-    };
-    let a = newly(c, |i| uid_of(i).is_some())?;
+    let a = newly(c, |i| useradd_uid(i).is_some())?;
     Some(format!(
         "useradd with UID {}: the runtime user is bound to a fixed UID",
-        uid_of(a)?
+        useradd_uid(a)?
     ))
 }
 
@@ -365,7 +369,7 @@ fn port_removed(c: &RuleCtx) -> Option<String> {
 // FROM
 
 /// `(repository, tag, digest)` of an image reference.
-fn image_parts(image: &str) -> (&str, Option<&str>, Option<&str>) {
+pub(crate) fn image_parts(image: &str) -> (&str, Option<&str>, Option<&str>) {
     let (name, digest) = match image.split_once('@') {
         Some((n, d)) => (n, Some(d)),
         None => (image, None),
@@ -390,7 +394,7 @@ fn base_image<'a>(i: Option<&'a Instruction>, facts: Option<&Facts>) -> Option<&
     .then_some(image.as_str())
 }
 
-fn untagged_or_latest(image: &str) -> bool {
+pub(crate) fn untagged_or_latest(image: &str) -> bool {
     let (_, tag, digest) = image_parts(image);
     digest.is_none() && tag.is_none_or(|t| t == "latest")
 }
@@ -424,7 +428,7 @@ fn base_digest(c: &RuleCtx) -> Option<String> {
     .then(|| format!("base image digest pin removed: {before} → {after}"))
 }
 
-fn is_slim(image: &str) -> bool {
+pub(crate) fn is_slim(image: &str) -> bool {
     let (repo, tag, _) = image_parts(image);
     let tag = tag.unwrap_or("");
     [
@@ -452,22 +456,24 @@ fn base_not_slim(c: &RuleCtx) -> Option<String> {
 // ---------------------------------------------------------------------------------------
 // COPY / ADD
 
-fn add_for_copy(c: &RuleCtx) -> Option<String> {
+/// ADD of local files that are not archives (COPY does the same, without surprises).
+pub(crate) fn add_local(i: &Instruction) -> bool {
     const ARCHIVES: &[&str] = &[
         ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst",
     ];
-    newly(c, |i| {
-        i.keyword == "ADD"
-            && i.heredocs.is_empty()
-            && facts::sources(i).iter().any(|s| {
-                let s = s.to_ascii_lowercase();
-                !facts::is_remote(&s) && !ARCHIVES.iter().any(|a| s.ends_with(a))
-            })
-    })
-    .map(|_| "ADD used instead of COPY".to_string())
+    i.keyword == "ADD"
+        && i.heredocs.is_empty()
+        && facts::sources(i).iter().any(|s| {
+            let s = s.to_ascii_lowercase();
+            !facts::is_remote(&s) && !ARCHIVES.iter().any(|a| s.ends_with(a))
+        })
 }
 
-fn copies_context(i: &Instruction) -> bool {
+fn add_for_copy(c: &RuleCtx) -> Option<String> {
+    newly(c, add_local).map(|_| "ADD used instead of COPY".to_string())
+}
+
+pub(crate) fn copies_context(i: &Instruction) -> bool {
     matches!(&*i.keyword, "COPY" | "ADD")
         && i.flag("from").is_none()
         && facts::sources(i)
@@ -480,7 +486,7 @@ fn copy_context(c: &RuleCtx) -> Option<String> {
 }
 
 /// A file name that holds secrets: `.env`, keys, credentials.
-fn secret_file(path: &str) -> bool {
+pub(crate) fn secret_file(path: &str) -> bool {
     let base = path
         .trim_end_matches('/')
         .rsplit('/')
@@ -514,13 +520,16 @@ fn secret_file(path: &str) -> bool {
             .any(|e| base.ends_with(e))
 }
 
+/// The secret file (`.env`, a key) a COPY/ADD brings from the build context, if any.
+pub(crate) fn copied_secret(i: &Instruction) -> Option<String> {
+    if !matches!(&*i.keyword, "COPY" | "ADD") || i.flag("from").is_some() {
+        return None;
+    }
+    facts::sources(i).iter().find(|s| secret_file(s)).cloned()
+}
+
 fn copy_secret(c: &RuleCtx) -> Option<String> {
-    let secret = |i: &Instruction| -> Option<String> {
-        if !matches!(&*i.keyword, "COPY" | "ADD") || i.flag("from").is_some() {
-            return None;
-        }
-        facts::sources(i).iter().find(|s| secret_file(s)).cloned()
-    };
+    let secret = copied_secret;
     let a = newly(c, |i| secret(i).is_some())?;
     Some(format!(
         "{} copies a secret file ({}) into the image",
@@ -564,6 +573,36 @@ pub(crate) fn secret_key(key: &str) -> bool {
         })
 }
 
+/// THE secret decision for an ENV/ARG entry (name and value, when there is one): every rule
+/// that judges a setting asks here, so that one shared detector can be plugged in.
+pub(crate) fn is_secret_setting(key: &str, value: Option<&str>) -> bool {
+    secret_key(key) || value.is_some_and(url_with_password)
+}
+
+/// `scheme://user:password@host…` with a literal (not `$VAR`) password.
+fn url_with_password(v: &str) -> bool {
+    let Some((_, rest)) = v.split_once("://") else {
+        return false;
+    };
+    let auth = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let Some((cred, _host)) = auth.rsplit_once('@') else {
+        return false;
+    };
+    matches!(cred.split_once(':'), Some((_, pw)) if !pw.is_empty() && !pw.starts_with('$'))
+}
+
+/// The ENV/ARG keys of an instruction that hold secrets.
+pub(crate) fn secret_settings(i: &Instruction) -> Vec<&str> {
+    if !matches!(&*i.keyword, "ENV" | "ARG") {
+        return Vec::new();
+    }
+    i.key_values()
+        .iter()
+        .filter(|kv| is_secret_setting(&kv.key, kv.value.as_deref()))
+        .map(|kv| kv.key.as_str())
+        .collect()
+}
+
 fn secret_env(c: &RuleCtx) -> Option<String> {
     let after = c.after?;
     if !matches!(&*after.keyword, "ENV" | "ARG") {
@@ -577,8 +616,9 @@ fn secret_env(c: &RuleCtx) -> Option<String> {
     let keys: Vec<&str> = after
         .key_values()
         .iter()
+        .filter(|kv| is_secret_setting(&kv.key, kv.value.as_deref()))
         .map(|kv| kv.key.as_str())
-        .filter(|k| secret_key(k) && !before_keys.contains(k))
+        .filter(|k| !before_keys.contains(k))
         .collect();
     if keys.is_empty() {
         return None;
@@ -621,20 +661,23 @@ fn copy_before_install(c: &RuleCtx) -> Option<String> {
 // ---------------------------------------------------------------------------------------
 // RUN
 
+/// `pip install` that keeps its download cache in the layer.
+pub(crate) fn pip_cache_kept(i: &Instruction) -> bool {
+    !has_cache_mount(i, "/root/.cache")
+        && shell::pip_installs(&commands(i)).iter().any(|args| {
+            !args
+                .iter()
+                .any(|a| a == "--no-cache-dir" || a.starts_with("--no-cache-dir="))
+        })
+        && !i.command_text().contains("PIP_NO_CACHE_DIR")
+}
+
 fn pip_cache(c: &RuleCtx) -> Option<String> {
     let env_off = c
         .actual_facts
         .and_then(|f| f.env("PIP_NO_CACHE_DIR"))
         .is_some_and(|v| !v.is_empty());
-    let bad = |i: &Instruction| {
-        !has_cache_mount(i, "/root/.cache")
-            && shell::pip_installs(&commands(i)).iter().any(|args| {
-                !args
-                    .iter()
-                    .any(|a| a == "--no-cache-dir" || a.starts_with("--no-cache-dir="))
-            })
-            && !i.command_text().contains("PIP_NO_CACHE_DIR")
-    };
+    let bad = pip_cache_kept;
     if env_off {
         return None;
     }
@@ -643,45 +686,52 @@ fn pip_cache(c: &RuleCtx) -> Option<String> {
     })
 }
 
+/// `apk add` that keeps the package index in the layer.
+pub(crate) fn apk_cache_kept(i: &Instruction) -> bool {
+    !has_cache_mount(i, "/var/cache/apk")
+        && shell::invocations(&commands(i), &["apk"])
+            .iter()
+            .any(|a| shell::subcommand(a) == Some("add") && !a.iter().any(|w| w == "--no-cache"))
+        && !i.command_text().contains("/var/cache/apk")
+}
+
 fn apk_cache(c: &RuleCtx) -> Option<String> {
-    let bad = |i: &Instruction| {
-        !has_cache_mount(i, "/var/cache/apk")
-            && shell::invocations(&commands(i), &["apk"]).iter().any(|a| {
-                shell::subcommand(a) == Some("add") && !a.iter().any(|w| w == "--no-cache")
-            })
-    };
-    newly(c, bad)
+    newly(c, apk_cache_kept)
         .map(|_| "apk add without --no-cache: the package index stays in the image".to_string())
 }
 
+/// `apt-get install` without `--no-install-recommends`.
+pub(crate) fn apt_recommends_installed(i: &Instruction) -> bool {
+    shell::invocations(&commands(i), &["apt-get", "apt"])
+        .iter()
+        .any(|a| {
+            shell::subcommand(a) == Some("install")
+                && !a.iter().any(|w| {
+                    w == "--no-install-recommends"
+                        || w.contains("Install-Recommends=false")
+                        || w.contains("Install-Recommends=0")
+                })
+        })
+}
+
 fn apt_recommends(c: &RuleCtx) -> Option<String> {
-    let bad = |i: &Instruction| {
-        shell::invocations(&commands(i), &["apt-get", "apt"])
-            .iter()
-            .any(|a| {
-                shell::subcommand(a) == Some("install")
-                    && !a.iter().any(|w| {
-                        w == "--no-install-recommends"
-                            || w.contains("Install-Recommends=false")
-                            || w.contains("Install-Recommends=0")
-                    })
-            })
-    };
-    newly(c, bad).map(|_| {
+    newly(c, apt_recommends_installed).map(|_| {
         "apt-get install without --no-install-recommends: unneeded packages in the image"
             .to_string()
     })
 }
 
+/// apt used without removing `/var/lib/apt/lists` in the same RUN.
+pub(crate) fn apt_lists_kept(i: &Instruction) -> bool {
+    shell::invocations(&commands(i), &["apt-get", "apt"])
+        .iter()
+        .any(|a| matches!(shell::subcommand(a), Some("update" | "install")))
+        && !i.command_text().contains("/var/lib/apt/lists")
+        && !has_cache_mount(i, "/var/lib/apt")
+}
+
 fn apt_lists(c: &RuleCtx) -> Option<String> {
-    let bad = |i: &Instruction| {
-        shell::invocations(&commands(i), &["apt-get", "apt"])
-            .iter()
-            .any(|a| matches!(shell::subcommand(a), Some("update" | "install")))
-            && !i.command_text().contains("/var/lib/apt/lists")
-            && !has_cache_mount(i, "/var/lib/apt")
-    };
-    newly(c, bad).map(|_| {
+    newly(c, apt_lists_kept).map(|_| {
         "apt lists not removed: /var/lib/apt/lists stays in the image (rm -rf /var/lib/apt/lists/* in the same RUN)".to_string()
     })
 }
@@ -699,30 +749,71 @@ fn run_layers(c: &RuleCtx) -> Option<String> {
         .then(|| "RUN added next to another RUN: one more layer (group the commands)".to_string())
 }
 
-fn chown(c: &RuleCtx) -> Option<String> {
-    if !c.is_final {
-        return None;
-    }
+/// `COPY --chown=app` or `chown app …`: app files owned by a non-root user (the detail).
+pub(crate) fn chown_detail(i: &Instruction) -> Option<String> {
     let not_root = |owner: &str| {
         let user = owner.split([':', '.']).next().unwrap_or("");
         !user.is_empty() && user != "root" && user != "0"
     };
-    let detail = |i: &Instruction| -> Option<String> {
-        if matches!(&*i.keyword, "COPY" | "ADD") {
-            let v = i.flag("chown")?.value.as_deref()?;
-            return not_root(v).then(|| format!("--chown={v}"));
-        }
-        shell::invocations(&commands(i), &["chown"])
+    if matches!(&*i.keyword, "COPY" | "ADD") {
+        let v = i.flag("chown")?.value.as_deref()?;
+        return not_root(v).then(|| format!("--chown={v}"));
+    }
+    shell::invocations(&commands(i), &["chown"])
+        .into_iter()
+        .find_map(|args| {
+            let owner = args.iter().find(|a| !a.starts_with('-'))?;
+            not_root(owner).then(|| {
+                let mut words = vec!["chown".to_string()];
+                words.extend(args.iter().cloned());
+                truncate(&words.join(" "), SHOW)
+            })
+        })
+}
+
+/// `chmod 777`, `chmod -R o+w`, `chmod a+rwx`: files writable by every user (the detail).
+pub(crate) fn world_writable(i: &Instruction) -> Option<String> {
+    let from_copy = matches!(&*i.keyword, "COPY" | "ADD")
+        .then(|| i.flag("chmod").and_then(|f| f.value.clone()))
+        .flatten()
+        .filter(|m| mode_world_writable(m))
+        .map(|m| format!("--chmod={m}"));
+    from_copy.or_else(|| {
+        shell::invocations(&commands(i), &["chmod"])
             .into_iter()
             .find_map(|args| {
-                let owner = args.iter().find(|a| !a.starts_with('-'))?;
-                not_root(owner).then(|| {
-                    let mut words = vec!["chown".to_string()];
+                let mode = args
+                    .iter()
+                    .find(|a| !a.starts_with('-') || a.starts_with("-w"))?;
+                mode_world_writable(mode).then(|| {
+                    let mut words = vec!["chmod".to_string()];
                     words.extend(args.iter().cloned());
                     truncate(&words.join(" "), SHOW)
                 })
             })
-    };
+    })
+}
+
+/// Does a chmod mode give write permission to others (`777`, `0666`, `o+w`, `a+rwx`, `+w`)?
+fn mode_world_writable(mode: &str) -> bool {
+    if !mode.is_empty() && mode.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        let last = mode.as_bytes()[mode.len() - 1] - b'0';
+        return mode.len() >= 3 && last & 2 != 0;
+    }
+    mode.split(',').any(|clause| {
+        let Some(op) = clause.find(['+', '=']) else {
+            return false;
+        };
+        let (who, perms) = (&clause[..op], &clause[op + 1..]);
+        (who.is_empty() || who.contains('o') || who.contains('a')) && perms.contains('w')
+    })
+}
+
+fn chown(c: &RuleCtx) -> Option<String> {
+    if !c.is_final {
+        return None;
+    }
+    let detail = chown_detail;
     let a = newly(c, |i| detail(i).is_some())?;
     Some(format!(
         "chown of app files ({}): the runtime user can modify the app",
@@ -758,25 +849,30 @@ fn python_unbuffered(c: &RuleCtx) -> Option<String> {
 // ---------------------------------------------------------------------------------------
 // Form
 
+/// CMD/ENTRYPOINT in shell form.
+pub(crate) fn is_shell_form(i: &Instruction) -> bool {
+    matches!(&*i.keyword, "CMD" | "ENTRYPOINT") && matches!(i.args, Args::Shell(_))
+}
+
 fn shell_form(c: &RuleCtx) -> Option<String> {
-    let a = newly(c, |i| {
-        matches!(&*i.keyword, "CMD" | "ENTRYPOINT") && matches!(i.args, Args::Shell(_))
-    })?;
+    let a = newly(c, is_shell_form)?;
     Some(format!(
         "{} in shell form: the app runs under /bin/sh -c and does not get signals (use the JSON form)",
         a.keyword
     ))
 }
 
+/// A relative WORKDIR.
+pub(crate) fn is_relative_workdir(i: &Instruction) -> bool {
+    i.keyword == "WORKDIR"
+        && i.text().is_some_and(|t| {
+            let t = t.trim_matches(['"', '\'']);
+            !t.starts_with(['/', '$', '\\']) && t.as_bytes().get(1).is_none_or(|&b| b != b':')
+        })
+}
+
 fn relative_workdir(c: &RuleCtx) -> Option<String> {
-    let relative = |i: &Instruction| {
-        i.keyword == "WORKDIR"
-            && i.text().is_some_and(|t| {
-                let t = t.trim_matches(['"', '\'']);
-                !t.starts_with(['/', '$', '\\']) && t.as_bytes().get(1).is_none_or(|&b| b != b':')
-            })
-    };
-    let a = newly(c, relative)?;
+    let a = newly(c, is_relative_workdir)?;
     Some(format!(
         "WORKDIR {} is relative: it depends on the WORKDIR before it",
         a.text().unwrap_or("")

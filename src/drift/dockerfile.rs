@@ -2,7 +2,8 @@
 //! (see [`crate::dockerfile::diff`]); each real change explained, naming the practice it breaks.
 
 use super::{Finding, FindingKind};
-use crate::dockerfile::{self, ChangeKind, FormattingKind};
+use crate::dockerfile::{self, ChangeKind};
+use crate::lint::{self, Expectations};
 
 /// Compares the rendered Dockerfile with the one on disk.
 pub fn compare(expected: &str, actual: &[u8]) -> Vec<Finding> {
@@ -12,6 +13,35 @@ pub fn compare(expected: &str, actual: &[u8]) -> Vec<Finding> {
     let many_stages = want.stages.len() > 1 || have.stages.len() > 1;
     let args = arg_defaults(&want);
     let mut findings = Vec::new();
+    // First the practices the file on disk breaks, judged on the image it builds, leaving out
+    // what the rendering breaks too (a manifest may ask for it: no health check, a fixed UID).
+    let expect = Expectations {
+        ports: crate::dockerfile::facts::all(&want)
+            .last()
+            .map(|f| f.ports.clone()),
+    };
+    let rendered: Vec<&str> = lint::judge(&want, None, &expect)
+        .iter()
+        .map(|v| v.rule)
+        .collect();
+    let verdicts: Vec<lint::Verdict> = lint::judge(&have, None, &expect)
+        .into_iter()
+        .filter(|v| !rendered.contains(&v.rule))
+        .collect();
+    let judged: Vec<&str> = verdicts.iter().filter_map(|v| v.practice).collect();
+    for v in &verdicts {
+        let message = match v.practice {
+            Some(p) => format!("{} ({p})", v.message),
+            None => v.message.clone(),
+        };
+        let mut f = Finding::new(FindingKind::Practice, Some(v.line), message)
+            .practice(v.practice)
+            .rule(v.rule);
+        if v.lines.len() > 1 {
+            f.lines = v.lines.clone();
+        }
+        findings.push(f);
+    }
     for problem in &report.problems {
         findings.push(Finding::new(
             FindingKind::Changed,
@@ -37,31 +67,69 @@ pub fn compare(expected: &str, actual: &[u8]) -> Vec<Finding> {
             }
             _ => String::new(),
         };
+        let mut plain_done = false;
         for explanation in &change.explanations {
+            // A practice (or rule) already named above is not named again on each
+            // instruction: the instruction is described plainly, once.
+            // The verdicts are the authority on what the built image does: a drift rule that
+            // has a verdict of the same id (user-root, chown …) only describes the change.
+            let covered = explanation.practice.is_some_and(|p| judged.contains(&p))
+                || lint::verdict_rule(explanation.rule).is_some();
+            if covered && plain_done {
+                continue;
+            }
+            let practice = explanation.practice.filter(|_| !covered);
+            let text = match practice {
+                _ if covered => {
+                    plain_done = true;
+                    plain(change)
+                }
+                Some(p) => format!("{} ({p})", explanation.message),
+                None => explanation.message.clone(),
+            };
             findings.push(
                 Finding::new(
                     kind,
                     Some(change.line),
-                    format!("{prefix}{}", substitute(&explanation.to_string(), &args)),
+                    format!("{prefix}{}", substitute(&text, &args)),
                 )
-                .practice(explanation.practice),
+                .practice(practice)
+                .rule(if covered {
+                    dockerfile::DRIFT_RULE
+                } else {
+                    explanation.rule
+                }),
             );
         }
     }
     for formatting in &report.formatting {
-        // A changed `# syntax=` selects another frontend image: that changes the build.
-        let kind = if formatting.kind == FormattingKind::Directives {
-            FindingKind::Changed
-        } else {
-            FindingKind::Formatting
-        };
+        // Parser directives are formatting too (`--strict` fails on them).
         findings.push(Finding::new(
-            kind,
+            FindingKind::Formatting,
             formatting.lines.first().copied(),
             formatting.message.clone(),
         ));
     }
     findings
+}
+
+/// A plain description of an instruction change, for when its practice is named above.
+fn plain(change: &dockerfile::Change) -> String {
+    let text = |r: &Option<dockerfile::InstructionRef>| {
+        r.as_ref().map_or_else(String::new, |r| {
+            crate::dockerfile::words::truncate(&r.text, 60)
+        })
+    };
+    match change.kind {
+        ChangeKind::Added => format!("{} added", text(&change.after)),
+        ChangeKind::Removed => format!("{} removed", text(&change.before)),
+        ChangeKind::Moved => format!("{} moved", text(&change.after)),
+        ChangeKind::Changed => format!(
+            "{} changed to {}",
+            text(&change.before),
+            text(&change.after)
+        ),
+    }
 }
 
 /// The build arguments with a default (`ARG APP_USER=app`), so that a report can say `USER app`

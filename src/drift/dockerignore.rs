@@ -37,10 +37,11 @@ fn normalize(pattern: &str) -> String {
     format!("{bang}{rest}")
 }
 
-/// What leaving a pattern out lets into the build context.
-fn removal_practice(pattern: &str) -> (&'static str, &'static str) {
+/// What a pattern keeps out of the build context, and the practice that asks for it.
+fn meaning(pattern: &str) -> (&'static str, &'static str) {
     let p = pattern.to_ascii_lowercase();
-    let secret = [
+    let p = p.trim_start_matches("**/");
+    const SECRET: &[&str] = &[
         ".env",
         ".pem",
         ".key",
@@ -57,43 +58,146 @@ fn removal_practice(pattern: &str) -> (&'static str, &'static str) {
         "credentials",
         "secret",
     ];
-    if secret.iter().any(|s| p.contains(s)) {
-        ("P14", "secrets may reach the build context and the image")
+    const VCS: &[&str] = &[".git", ".hg", ".svn", ".gitignore", ".gitattributes"];
+    const CACHE: &[&str] = &[
+        "__pycache__",
+        ".pyc",
+        ".pyo",
+        "node_modules",
+        ".venv",
+        "venv",
+        "env",
+        ".tox",
+        ".nox",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".cache",
+        "target",
+        "dist",
+        "build",
+        ".next",
+        ".parcel-cache",
+        "coverage",
+        ".coverage",
+        ".gradle",
+        ".eggs",
+        ".egg-info",
+        ".npm",
+        ".yarn",
+        ".pnpm-store",
+        "htmlcov",
+        "vendor",
+    ];
+    const EDITOR: &[&str] = &[
+        ".vscode",
+        ".idea",
+        ".swp",
+        ".ds_store",
+        "~",
+        ".project",
+        ".classpath",
+        ".settings",
+    ];
+    const DOCKER: &[&str] = &[
+        "dockerfile",
+        ".dockerignore",
+        "compose",
+        "docker-compose",
+        "dgen.toml",
+    ];
+    if SECRET.iter().any(|s| p.contains(s)) {
+        ("secrets", "P14")
+    } else if VCS.iter().any(|s| p.starts_with(s)) {
+        ("version control", "P04")
+    } else if EDITOR.iter().any(|s| p.contains(s)) {
+        ("editor files", "P04")
+    } else if DOCKER.iter().any(|s| p.contains(s)) {
+        ("Docker files", "P04")
+    } else if CACHE.iter().any(|s| p.contains(s)) {
+        ("caches and build output", "P04")
     } else {
-        ("P04", "it now reaches the build context")
+        ("other paths", "P04")
     }
 }
 
-/// Compares the rendered `.dockerignore` with the one on disk.
+/// Compares the rendered `.dockerignore` with the one on disk: removed patterns grouped by
+/// what they kept out ("secrets no longer ignored: .env, *.pem (P14)"), added ones together.
 pub fn compare(expected: &str, actual: &str) -> Vec<Finding> {
     let want = patterns(expected);
     let have = patterns(actual);
     let mut findings = Vec::new();
+    let mut groups: Vec<(&str, &str, Vec<&str>)> = Vec::new();
     for p in &want {
         if !have.iter().any(|h| h.text == p.text) {
-            let (id, why) = removal_practice(&p.text);
-            findings.push(
-                Finding::new(
-                    FindingKind::Removed,
-                    None,
-                    format!("pattern `{}` removed: {why} ({id})", p.text),
-                )
-                .practice(Some(id)),
-            );
+            let (what, id) = meaning(&p.text);
+            match groups.iter_mut().find(|g| g.0 == what) {
+                Some(g) => g.2.push(&p.text),
+                None => groups.push((what, id, vec![&p.text])),
+            }
         }
     }
-    for h in &have {
-        if !want.iter().any(|p| p.text == h.text) {
-            let message = if h.text.starts_with('!') {
+    // Secrets first, then the rest in the order met.
+    groups.sort_by_key(|g| g.1 != "P14");
+    for (what, id, list) in &groups {
+        let why = if *id == "P14" {
+            "they may reach the build context and the image"
+        } else {
+            "they now reach the build context"
+        };
+        let shown: Vec<&str> = list.iter().take(8).copied().collect();
+        let more = if list.len() > 8 {
+            format!(" and {} more", list.len() - 8)
+        } else {
+            String::new()
+        };
+        findings.push(
+            Finding::new(
+                FindingKind::Removed,
+                None,
                 format!(
-                    "exception `{}` added: it lets matching files back into the build context",
-                    h.text
-                )
-            } else {
-                format!("pattern `{}` added", h.text)
-            };
-            findings.push(Finding::new(FindingKind::Added, Some(h.line), message));
-        }
+                    "{what} no longer ignored: {}{more}: {why} ({id})",
+                    shown.join(", ")
+                ),
+            )
+            .practice(Some(id)),
+        );
+    }
+    let added: Vec<&Pattern> = have
+        .iter()
+        .filter(|h| !want.iter().any(|p| p.text == h.text))
+        .collect();
+    let (exceptions, plain): (Vec<&&Pattern>, Vec<&&Pattern>) =
+        added.iter().partition(|h| h.text.starts_with('!'));
+    if !exceptions.is_empty() {
+        let list: Vec<&str> = exceptions.iter().map(|h| h.text.as_str()).collect();
+        findings.push(Finding::new(
+            FindingKind::Added,
+            Some(exceptions[0].line),
+            format!(
+                "exception{} {} added: matching files are let back into the build context",
+                if list.len() == 1 { "" } else { "s" },
+                list.join(", ")
+            ),
+        ));
+    }
+    if !plain.is_empty() {
+        let list: Vec<&str> = plain.iter().take(8).map(|h| h.text.as_str()).collect();
+        let more = if plain.len() > 8 {
+            format!(" and {} more", plain.len() - 8)
+        } else {
+            String::new()
+        };
+        findings.push(Finding::new(
+            FindingKind::Added,
+            Some(plain[0].line),
+            format!(
+                "{} pattern{} added: {}{more}",
+                plain.len(),
+                if plain.len() == 1 { "" } else { "s" },
+                list.join(", ")
+            ),
+        ));
     }
     let has_exceptions = want.iter().chain(&have).any(|p| p.text.starts_with('!'));
     if findings.is_empty() {
@@ -134,16 +238,21 @@ mod tests {
 
     #[test]
     fn removed_secret_pattern_names_p14() {
-        let f = compare(".git\n.env\n", ".git\n");
+        let f = compare(".git\n.env\n*.pem\n__pycache__\n", ".git\n");
         assert_eq!(
             f[0].message,
-            "pattern `.env` removed: secrets may reach the build context and the image (P14)"
+            "secrets no longer ignored: .env, *.pem: they may reach the build context and the image (P14)"
         );
         assert_eq!(f[0].practice, Some("P14"));
+        assert_eq!(
+            f[1].message,
+            "caches and build output no longer ignored: __pycache__: they now reach the build context (P04)"
+        );
+        assert_eq!(f.len(), 2);
         let f = compare(".git\n.env\n", ".env\n");
         assert_eq!(
             f[0].message,
-            "pattern `.git` removed: it now reaches the build context (P04)"
+            "version control no longer ignored: .git: they now reach the build context (P04)"
         );
     }
 

@@ -48,6 +48,9 @@ pub enum FindingKind {
     Changed,
     /// Present in both, in another place.
     Moved,
+    /// A practice the file on disk breaks (judged on the image it builds), that the rendering
+    /// does not.
+    Practice,
     /// A formatting-only difference.
     Formatting,
     /// The whole file is missing.
@@ -66,6 +69,12 @@ pub struct Finding {
     /// The practice it breaks (`P15`), when it breaks one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub practice: Option<&'static str>,
+    /// The rule that found it (`user-root`), when a rule did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
+    /// Every line involved, when more than one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<usize>,
 }
 
 impl Finding {
@@ -75,7 +84,14 @@ impl Finding {
             line,
             message: message.into(),
             practice: None,
+            rule: None,
+            lines: Vec::new(),
         }
+    }
+
+    fn rule(mut self, id: &'static str) -> Finding {
+        self.rule = Some(id);
+        self
     }
 
     fn practice(mut self, id: Option<&'static str>) -> Finding {

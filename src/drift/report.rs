@@ -55,7 +55,13 @@ pub fn human(reports: &[ManifestDrift], strict: bool, verbose: bool, base: &Path
                     Some(line) => format!("{path}:{line}"),
                     None => path.clone(),
                 };
-                let _ = writeln!(out, "  {at}: {}", finding.message);
+                let also = if finding.lines.len() > 1 {
+                    let l: Vec<String> = finding.lines.iter().map(usize::to_string).collect();
+                    format!(" (lines {})", l.join(", "))
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(out, "  {at}: {}{also}", finding.message);
             }
         }
     }
@@ -118,124 +124,198 @@ pub fn json(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
     text
 }
 
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
+use crate::lint::report::{escape_data, escape_property};
+use crate::lint::sarif::{self, SarifResult};
 
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
-}
+/// At most this many annotations per file, and in all.
+const GITHUB_PER_FILE: usize = 10;
+const GITHUB_TOTAL: usize = 50;
 
-/// GitHub Actions workflow commands: one `::error` annotation per finding, at file and line.
+/// GitHub Actions workflow commands: per file, one annotation per practice broken (error),
+/// one for the other differences together (warning), one notice for formatting; capped;
+/// the hint to regenerate once at the end.
 pub fn github(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
     let mut out = String::new();
+    let mut total = 0;
+    let mut dropped = 0;
+    let mut any = false;
     for report in reports {
         if let Some(error) = &report.error {
             let file = display_path(&report.manifest, base);
+            let (line, col) = manifest_error_position(error);
+            let at = line
+                .map(|l| format!(",line={l},col={}", col.unwrap_or(1)))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "::error file={},title=dgen::{}",
+                "::error file={}{at},title=dgen manifest error::{}",
                 escape_property(&file),
                 escape_data(error.trim_end())
             );
+            total += 1;
             continue;
         }
         for file in report.files.iter().filter(|f| f.fails(strict)) {
-            let path = display_path(&file.path, base);
-            for finding in &file.findings {
-                let title = match finding.practice {
-                    Some(id) => format!("dgen drift ({id})"),
-                    None => "dgen drift".to_owned(),
+            any = true;
+            let path = escape_property(&display_path(&file.path, base));
+            let mut lines: Vec<String> = Vec::new();
+            // Practices, grouped.
+            let mut practices: Vec<(&str, Vec<&super::Finding>)> = Vec::new();
+            let mut other: Vec<&super::Finding> = Vec::new();
+            let mut formatting: Vec<&super::Finding> = Vec::new();
+            for f in &file.findings {
+                match (f.practice, f.kind) {
+                    (Some(p), _) => match practices.iter_mut().find(|(q, _)| *q == p) {
+                        Some((_, g)) => g.push(f),
+                        None => practices.push((p, vec![f])),
+                    },
+                    (None, FindingKind::Formatting) => formatting.push(f),
+                    (None, _) => other.push(f),
+                }
+            }
+            for (p, group) in &practices {
+                let line = group.iter().filter_map(|f| f.line).min();
+                let mut rules: Vec<&str> = group.iter().filter_map(|f| f.rule).collect();
+                rules.dedup();
+                let title = if rules.is_empty() {
+                    format!("dgen {p}")
+                } else {
+                    format!("dgen {p} ({})", rules.join(", "))
                 };
-                let line = finding
-                    .line
-                    .map(|l| format!(",line={l}"))
-                    .unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "::error file={}{line},title={}::{}",
-                    escape_property(&path),
-                    escape_property(&title),
-                    escape_data(&format!(
-                        "{} (run `dgen render` to regenerate)",
-                        finding.message
-                    ))
-                );
+                let msgs: Vec<String> = group.iter().map(|f| f.message.clone()).collect();
+                lines.push(annotation("error", &path, line, &title, &msgs.join("; ")));
+            }
+            if !other.is_empty() {
+                let line = other.iter().filter_map(|f| f.line).min();
+                let shown: Vec<String> = other
+                    .iter()
+                    .take(5)
+                    .map(|f| match f.line {
+                        Some(l) => format!("line {l}: {}", f.message),
+                        None => f.message.clone(),
+                    })
+                    .collect();
+                let more = if other.len() > 5 {
+                    format!("; and {} more", other.len() - 5)
+                } else {
+                    String::new()
+                };
+                let noun = if other.len() == 1 {
+                    "difference"
+                } else {
+                    "differences"
+                };
+                lines.push(annotation(
+                    "warning",
+                    &path,
+                    line,
+                    &format!("dgen drift: {} {noun}", other.len()),
+                    &format!("{}{more}", shown.join("; ")),
+                ));
+            }
+            if !formatting.is_empty() {
+                let msgs: Vec<String> = formatting.iter().map(|f| f.message.clone()).collect();
+                lines.push(annotation(
+                    "notice",
+                    &path,
+                    formatting.iter().filter_map(|f| f.line).min(),
+                    "dgen formatting",
+                    &msgs.join("; "),
+                ));
+            }
+            for (k, l) in lines.into_iter().enumerate() {
+                if k >= GITHUB_PER_FILE || total >= GITHUB_TOTAL {
+                    dropped += 1;
+                } else {
+                    out.push_str(&l);
+                    total += 1;
+                }
             }
         }
+    }
+    if dropped > 0 {
+        let _ = writeln!(
+            out,
+            "::notice title=dgen::{dropped} more annotation(s) not shown: run `dgen check` for the full report"
+        );
+    }
+    if any {
+        out.push_str("::notice title=dgen::run `dgen diff` to see the differences and `dgen render` to regenerate the files\n");
     }
     out
 }
 
-/// SARIF 2.1.0, for code-scanning upload: one result per finding; rules are the practices.
+fn annotation(kind: &str, path: &str, line: Option<usize>, title: &str, message: &str) -> String {
+    let line = line.map(|l| format!(",line={l}")).unwrap_or_default();
+    format!(
+        "::{kind} file={path}{line},title={}::{}\n",
+        escape_property(title),
+        escape_data(message)
+    )
+}
+
+/// The `--> dgen.toml:LINE:COL` of a rendered manifest diagnostic.
+fn manifest_error_position(error: &str) -> (Option<usize>, Option<usize>) {
+    for l in error.lines() {
+        if let Some(rest) = l.trim_start().strip_prefix("--> ") {
+            let mut parts = rest.rsplitn(3, ':');
+            let col = parts.next().and_then(|c| c.trim().parse().ok());
+            let line = parts.next().and_then(|c| c.trim().parse().ok());
+            if line.is_some() {
+                return (line, col);
+            }
+        }
+    }
+    (None, None)
+}
+
+/// SARIF 2.1.0, for code-scanning upload: one result per finding, named by its rule
+/// (`user-root`, `drift`, `formatting`, `missing-file`, `manifest-error`), with levels,
+/// regions and partial fingerprints; every rule described in `driver.rules`.
 pub fn sarif(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
     let mut results = Vec::new();
-    let mut used_rules: Vec<&'static str> = Vec::new();
     for report in reports {
         if let Some(error) = &report.error {
-            results.push(json!({
-                "ruleId": "manifest-error",
-                "level": "error",
-                "message": {"text": error.trim_end()},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": display_path(&report.manifest, base)}}}],
-            }));
+            let (line, col) = manifest_error_position(error);
+            results.push(SarifResult {
+                rule: "manifest-error".into(),
+                level: "error",
+                message: error.trim_end().to_string(),
+                uri: display_path(&report.manifest, base),
+                start_line: Some(line.unwrap_or(1)),
+                end_line: None,
+                start_column: col,
+            });
             continue;
         }
         for file in report.files.iter().filter(|f| f.fails(strict)) {
             for finding in &file.findings {
-                let rule = finding.practice.unwrap_or(match finding.kind {
+                let rule = finding.rule.unwrap_or(match finding.kind {
                     FindingKind::Missing => "missing-file",
                     FindingKind::Formatting => "formatting",
                     _ => "drift",
                 });
-                if !used_rules.contains(&rule) {
-                    used_rules.push(rule);
-                }
-                let mut location =
-                    json!({"artifactLocation": {"uri": display_path(&file.path, base)}});
-                if let Some(line) = finding.line {
-                    location["region"] = json!({"startLine": line});
-                }
-                results.push(json!({
-                    "ruleId": rule,
-                    "level": "error",
-                    "message": {"text": finding.message},
-                    "locations": [{"physicalLocation": location}],
-                }));
+                let level = match finding.kind {
+                    FindingKind::Formatting => "note",
+                    FindingKind::Practice => {
+                        crate::lint::verdict_rule(rule).map_or("error", |r| r.level.as_str())
+                    }
+                    _ if finding.practice.is_some() => "error",
+                    FindingKind::Missing => "error",
+                    _ => "warning",
+                };
+                let end_line = finding.lines.iter().max().copied();
+                results.push(SarifResult {
+                    rule: rule.to_string(),
+                    level,
+                    message: finding.message.clone(),
+                    uri: display_path(&file.path, base),
+                    start_line: finding.line.or(Some(1)),
+                    end_line: end_line.filter(|e| Some(*e) > finding.line),
+                    start_column: None,
+                });
             }
         }
     }
-    used_rules.sort_unstable();
-    let rules: Vec<_> = used_rules
-        .iter()
-        .map(|id| {
-            let text = crate::practices::get(id).map_or_else(
-                || match *id {
-                    "missing-file" => "A generated file is missing".to_owned(),
-                    "formatting" => "A generated file differs in formatting".to_owned(),
-                    "manifest-error" => "The manifest is invalid".to_owned(),
-                    _ => "A generated file differs from what its manifest renders".to_owned(),
-                },
-                |p| p.title.to_owned(),
-            );
-            json!({"id": id, "shortDescription": {"text": text}})
-        })
-        .collect();
-    let mut text = serde_json::to_string_pretty(&json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "dgen",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
-            "results": results,
-        }],
-    }))
-    .expect("the report is plain JSON");
-    text.push('\n');
-    text
+    sarif::document(&results)
 }

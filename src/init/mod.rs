@@ -13,6 +13,7 @@
 
 mod command;
 mod files;
+pub mod from_dockerfile;
 mod go;
 mod java;
 mod node;

