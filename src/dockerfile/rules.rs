@@ -529,39 +529,9 @@ fn copy_secret(c: &RuleCtx) -> Option<String> {
     ))
 }
 
-/// Does an ENV/ARG name look like it holds a secret (as BuildKit's SecretsUsedInArgOrEnv)?
+/// Does an ENV/ARG name look like it holds a secret? Asks the one secret detector.
 pub(crate) fn secret_key(key: &str) -> bool {
-    let lower = key.to_ascii_lowercase();
-    let tokens: Vec<&str> = lower
-        .split(['_', '-', '.'])
-        .filter(|t| !t.is_empty())
-        .collect();
-    if tokens.iter().any(|t| t.contains("public")) {
-        return false;
-    }
-    const SECRET: &[&str] = &[
-        "password",
-        "passwd",
-        "pword",
-        "pass",
-        "secret",
-        "token",
-        "apikey",
-        "credential",
-        "credentials",
-        "auth",
-        "privatekey",
-    ];
-    tokens.iter().any(|t| SECRET.contains(t))
-        || tokens.windows(2).any(|w| {
-            matches!(
-                w,
-                [
-                    "api" | "private" | "access" | "secret" | "ssh" | "signing",
-                    "key"
-                ]
-            )
-        })
+    crate::secrets::name(key).is_some()
 }
 
 fn secret_env(c: &RuleCtx) -> Option<String> {
@@ -574,11 +544,29 @@ fn secret_env(c: &RuleCtx) -> Option<String> {
         .filter(|b| b.keyword == after.keyword)
         .map(|b| b.key_values().iter().map(|kv| kv.key.as_str()).collect())
         .unwrap_or_default();
+    let before_values: Vec<(&str, Option<&str>)> = c
+        .before
+        .filter(|b| b.keyword == after.keyword)
+        .map(|b| {
+            b.key_values()
+                .iter()
+                .map(|kv| (kv.key.as_str(), kv.value.as_deref()))
+                .collect()
+        })
+        .unwrap_or_default();
     let keys: Vec<&str> = after
         .key_values()
         .iter()
+        .filter(|kv| {
+            let by_name = secret_key(&kv.key) && !before_keys.contains(&kv.key.as_str());
+            let by_value = kv
+                .value
+                .as_deref()
+                .is_some_and(|v| crate::secrets::value(v).is_some())
+                && !before_values.contains(&(kv.key.as_str(), kv.value.as_deref()));
+            by_name || by_value
+        })
         .map(|kv| kv.key.as_str())
-        .filter(|k| secret_key(k) && !before_keys.contains(k))
         .collect();
     if keys.is_empty() {
         return None;
