@@ -147,6 +147,23 @@ impl Project {
                 .map(|dir| self.dir.join(dir))
         });
         let name = self.manifest_name();
+        if templates.is_none()
+            && let Some(dir) = &overrides
+        {
+            // The manifest's template folder must resolve inside the project: a symlink that
+            // leads out would read host files into the output.
+            let inside = match (self.dir.canonicalize(), dir.canonicalize()) {
+                (Ok(root), Ok(real)) => real.starts_with(root),
+                _ => false,
+            };
+            if !inside {
+                return Err(RenderError {
+                    template: dir.display().to_string(),
+                    line: None,
+                    message: "the templates directory is not inside the project (a symlink that leads out of it, or missing); refusing to read templates from it".to_owned(),
+                });
+            }
+        }
         match overrides {
             Some(dir) => Renderer::with_overrides(&dir).render(&self.loaded.manifest, &name),
             None => Renderer::builtin().render(&self.loaded.manifest, &name),
