@@ -208,19 +208,18 @@ fn extras(m: &Manifest, c: &mut Checker<'_>) {
     }
     if let Some(ci) = &m.ci
         && let Some(path) = &ci.path
+        && !is_workflow_path(path)
     {
-        if !is_workflow_path(path) {
-            c.error(
-                "ci-path",
-                &["ci".into(), "path".into()],
-                format!("workflow path `{path}` is not a file in .github/workflows"),
-                "not a workflow file",
-            )
-            .help = Some(
-                "name a file such as .github/workflows/docker-api.yml (letters, digits, `.`, `_`, `-`; ending in .yml or .yaml)"
-                    .to_owned(),
-            );
-        }
+        c.error(
+            "ci-path",
+            &["ci".into(), "path".into()],
+            format!("workflow path `{path}` is not a file in .github/workflows"),
+            "not a workflow file",
+        )
+        .help = Some(
+            "name a file such as .github/workflows/docker-api.yml (letters, digits, `.`, `_`, `-`; ending in .yml or .yaml)"
+                .to_owned(),
+        );
     }
     let plain = |v: &str, extra: &str| {
         !v.is_empty()
