@@ -15,5 +15,7 @@ pub mod manifest;
 pub mod output;
 pub mod practices;
 pub mod project;
+pub mod reference;
 pub mod render;
+pub mod secrets;
 pub mod stacks;

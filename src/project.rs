@@ -83,9 +83,11 @@ impl std::error::Error for LoadError {}
 impl Project {
     /// Reads and validates the manifest at `path`.
     pub fn load(path: &Path) -> Result<Project, LoadError> {
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-            path: path.to_owned(),
-            source,
+        let bytes = read_limited(path, manifest::MAX_MANIFEST_BYTES as u64).map_err(|source| {
+            LoadError::Io {
+                path: path.to_owned(),
+                source,
+            }
         })?;
         let text = String::from_utf8(bytes).map_err(|e| LoadError::Io {
             path: path.to_owned(),
@@ -145,9 +147,41 @@ impl Project {
                 .map(|dir| self.dir.join(dir))
         });
         let name = self.manifest_name();
+        if templates.is_none()
+            && let Some(dir) = &overrides
+        {
+            // The manifest's template folder must resolve inside the project: a symlink that
+            // leads out would read host files into the output.
+            let inside = match (self.dir.canonicalize(), dir.canonicalize()) {
+                (Ok(root), Ok(real)) => real.starts_with(root),
+                _ => false,
+            };
+            if !inside {
+                return Err(RenderError {
+                    template: dir.display().to_string(),
+                    line: None,
+                    message: "the templates directory is not inside the project (a symlink that leads out of it, or missing); refusing to read templates from it".to_owned(),
+                });
+            }
+        }
         match overrides {
             Some(dir) => Renderer::with_overrides(&dir).render(&self.loaded.manifest, &name),
             None => Renderer::builtin().render(&self.loaded.manifest, &name),
         }
     }
+}
+
+/// Reads at most `limit` bytes of `path`; a longer file is an error, without reading the rest.
+fn read_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the manifest is larger than the limit of {limit} bytes"),
+        ));
+    }
+    Ok(bytes)
 }

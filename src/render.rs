@@ -2,8 +2,21 @@
 //! binary) make the output files. The same manifest always renders the same bytes.
 //!
 //! Templates see the variables of [`Context`] and the stack's own variables as `s`. Every value
-//! from the manifest reaches the output through a quoting filter (`exec`, `dq`, `yaml`,
-//! `copy_args`), never raw, so no value can add a Dockerfile instruction or a YAML key.
+//! from the manifest reaches the output through a filter for its context, never raw, so no
+//! value can add a Dockerfile instruction or a YAML key:
+//!
+//! | Slot | Filter |
+//! |---|---|
+//! | JSON array (exec form, YAML flow list) | `exec`; one item: `json` |
+//! | Dockerfile double-quoted word (`ENV`, `LABEL`) | `dq` |
+//! | Dockerfile path word (`WORKDIR`) | `dfpath` (fails unless plain) |
+//! | `COPY` arguments | `copy_args` (JSON form unless plain) |
+//! | POSIX shell word (README commands) | `sh` |
+//! | YAML scalar | `yaml` |
+//! | Line in a markdown code block | `md_code` (fails on a fence or line break) |
+//!
+//! Values that are validated to a plain shape (names, ports, durations, image references, IP
+//! addresses) are written as they are.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -306,6 +319,23 @@ fn build_environment(overrides: Option<PathBuf>) -> Environment<'static> {
             .and_then(|dir| override_path(dir, name))
             && path.is_file()
         {
+            // Every template file is read from inside the template folder: no symlink (the
+            // file's or a folder's on the way) may lead out of it.
+            let dir = overrides.as_deref().unwrap_or(Path::new("."));
+            let inside = match (dir.canonicalize(), path.canonicalize()) {
+                (Ok(dir), Ok(real)) => real.starts_with(dir),
+                _ => false,
+            };
+            if !inside {
+                return Err(minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!(
+                        "{} leads out of the template folder {} (a symlink); refusing to read it",
+                        path.display(),
+                        dir.display()
+                    ),
+                ));
+            }
             return std::fs::read_to_string(&path).map(Some).map_err(|e| {
                 minijinja::Error::new(
                     minijinja::ErrorKind::InvalidOperation,
@@ -319,6 +349,23 @@ fn build_environment(overrides: Option<PathBuf>) -> Environment<'static> {
     env.add_filter("dq", |value: String| dockerfile_quote(&value));
     env.add_filter("yaml", |value: String| yaml_quote(&value));
     env.add_filter("sh", |value: String| shell_quote(&value));
+    env.add_filter("json", |value: String| json_string(&value));
+    env.add_filter("dfpath", |value: String| {
+        dockerfile_path(&value).ok_or_else(|| {
+            minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("`{value}` is not a plain path for a Dockerfile word"),
+            )
+        })
+    });
+    env.add_filter("md_code", |value: String| {
+        markdown_code(&value).ok_or_else(|| {
+            minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                "a value for a markdown code block holds a line break or a backtick fence",
+            )
+        })
+    });
     env.add_filter("copy_args", |sources: Vec<String>, dest: String| {
         copy_args(&sources, &dest)
     });
@@ -355,9 +402,27 @@ pub fn yaml_quote(value: &str) -> String {
     json_string(value).replace('$', "$$")
 }
 
+/// A path as one Dockerfile word (`WORKDIR`, `COPY` destination): only when it holds nothing the
+/// Dockerfile parser or builder would interpret (`$`, `\`, quotes, spaces, …); `None` otherwise,
+/// so the template fails instead of writing syntax.
+pub fn dockerfile_path(value: &str) -> Option<String> {
+    is_plain_path(value).then(|| value.to_owned())
+}
+
+/// Text for a line inside a fenced markdown code block: refused when it could end the block
+/// (a line break or a run of three backticks) or hide text (the manifest's Unicode policy).
+pub fn markdown_code(value: &str) -> Option<String> {
+    let safe = !value.contains("```") && crate::manifest::validate::find_forbidden(value).is_none();
+    safe.then(|| value.to_owned())
+}
+
 /// A POSIX shell word: as is when plain, single-quoted otherwise.
 pub fn shell_quote(value: &str) -> String {
-    if is_plain_path(value) {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "._-/+@:=,".contains(ch));
+    if plain {
         value.to_owned()
     } else {
         format!("'{}'", value.replace('\'', "'\\''"))
@@ -720,6 +785,29 @@ mod tests {
             copy_args(&["my app".into()], "./my app"),
             r#"["my app", "./my app"]"#
         );
+    }
+
+    #[test]
+    fn context_filters_refuse_or_quote_syntax() {
+        assert_eq!(dockerfile_path("/srv/app").as_deref(), Some("/srv/app"));
+        for bad in [
+            "/srv/app\\",
+            "/srv/$HOME",
+            "/a b",
+            "/a\"b",
+            "/a;b",
+            "/a`b`",
+            "/a'b",
+        ] {
+            assert_eq!(dockerfile_path(bad), None, "{bad}");
+        }
+        assert_eq!(shell_quote("/tmp:size=64m"), "/tmp:size=64m");
+        assert_eq!(shell_quote("/a&b"), "'/a&b'");
+        assert_eq!(shell_quote("$(id)"), "'$(id)'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(markdown_code("x ``` y"), None);
+        assert_eq!(markdown_code("a\u{2028}b"), None);
+        assert_eq!(markdown_code("plain").as_deref(), Some("plain"));
     }
 
     #[test]

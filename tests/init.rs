@@ -344,8 +344,17 @@ fn a_hand_written_dockerfile_is_left_alone() {
     let (text, stderr) = case.init(&["--yes"]);
     snapshot("handwritten_dockerfile", &stderr, &text);
     assert_eq!(case.read("Dockerfile"), dockerfile);
-    assert!(stderr.contains("`dgen render` would overwrite it; `dgen diff` shows how it differs"));
+    assert!(stderr.contains(
+        "`dgen render` will not replace it without `--force`; `dgen diff` shows how it differs"
+    ));
     assert!(stderr.contains("docker-compose.yml exists"));
+    // render refuses to replace the hand-written Dockerfile, and writes nothing at all.
+    let out = case.dgen(&["render"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not written by dgen"));
+    assert_eq!(case.read("Dockerfile"), dockerfile);
+    assert!(!case.dir.join("compose.yaml").exists());
+    std::fs::remove_file(case.dir.join("Dockerfile")).unwrap();
     case.assert_renders();
 }
 

@@ -50,21 +50,27 @@ pub struct Args {
 }
 
 pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
-    let manifests = match drift::discover(&args.paths) {
-        Ok(found) => found,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitStatus::Error;
-        }
-    };
-    if manifests.is_empty() {
+    // Walk on past what cannot be read: each unreadable path becomes an error report (exit 2),
+    // and every readable manifest is still judged.
+    let found = drift::discover_all(&args.paths);
+    if found.manifests.is_empty() && found.errors.is_empty() {
         eprintln!(
             "error: no dgen.toml found under {}",
             show_paths(&args.paths)
         );
         return ExitStatus::Error;
     }
-    let reports = drift::check_all(&manifests, color.stderr(), args.templates.as_deref());
+    let mut reports = drift::check_all(&found.manifests, color.stderr(), args.templates.as_deref());
+    for (path, message) in found.errors {
+        reports.push(drift::ManifestDrift {
+            manifest: path.clone(),
+            files: Vec::new(),
+            error: Some(format!(
+                "error: cannot read {}: {message}\n",
+                path.display()
+            )),
+        });
+    }
     let base = std::env::current_dir().unwrap_or_default();
     let text = match args.format {
         Format::Human => report::human(&reports, args.strict, args.verbose, &base),

@@ -14,7 +14,11 @@ Examples:
   dgen render                                  next to ./dgen.toml
   dgen render -m services/api/dgen.toml        next to that manifest
   dgen render --out build/docker               into a directory inside the project
-  dgen render --stdout --only dockerfile       print the Dockerfile, write nothing";
+  dgen render --stdout --only dockerfile       print the Dockerfile, write nothing
+  dgen render --force                          also replace files dgen did not write
+
+A file that exists without dgen's generated-by header was written by hand: render refuses to
+replace it (exit 2, nothing written) unless --force; `dgen diff` shows the difference.";
 
 /// Which output file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -66,6 +70,10 @@ pub struct Args {
     /// Template overrides, instead of the manifest's `[templates] dir`.
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
+    /// Replace files that dgen did not write (without its generated-by header). See the
+    /// difference first with `dgen diff`.
+    #[arg(long, conflicts_with = "stdout")]
+    force: bool,
 }
 
 pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
@@ -102,38 +110,30 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
         }
         return ExitStatus::Success;
     }
-    let out_dir = match &args.out {
-        Some(out) => {
-            if let Err(error) = std::fs::create_dir_all(out) {
-                eprintln!("error: cannot create {}: {error}", out.display());
-                return ExitStatus::Error;
+    // Nothing is created or written until every target is known to be allowed: `--out` is not
+    // created here, but with the files, by the same transaction.
+    let out_dir = args.out.clone().unwrap_or_else(|| project.dir.clone());
+    let pending: Vec<output::Pending<'_>> = files
+        .iter()
+        .map(|f| output::Pending {
+            name: &f.path,
+            contents: f.contents.as_bytes(),
+        })
+        .collect();
+    match output::write_all(&project.dir, &out_dir, &pending, args.force) {
+        Ok(done) => {
+            if !args.quiet {
+                for path in &done.cleaned {
+                    eprintln!("removed {} (left by an interrupted render)", path.display());
+                }
+                for path in &done.written {
+                    eprintln!("wrote {}", path.display());
+                }
             }
-            out.clone()
         }
-        None => project.dir.clone(),
-    };
-    // Check every target before writing any, so a refusal writes nothing.
-    let mut targets = Vec::new();
-    for file in &files {
-        match output::checked_target(&project.dir, &out_dir, &file.path) {
-            Ok(target) => targets.push(target),
-            Err(error) => {
-                eprintln!("error: {error}");
-                return ExitStatus::Error;
-            }
-        }
-    }
-    for (file, target) in files.iter().zip(&targets) {
-        let unchanged = std::fs::read(target).is_ok_and(|old| old == file.contents.as_bytes());
-        if unchanged {
-            continue;
-        }
-        if let Err(error) = output::write_atomic(target, file.contents.as_bytes()) {
+        Err(error) => {
             eprintln!("error: {error}");
             return ExitStatus::Error;
-        }
-        if !args.quiet {
-            eprintln!("wrote {}", out_dir.join(&file.path).display());
         }
     }
     ExitStatus::Success

@@ -538,57 +538,18 @@ fn copy_secret(c: &RuleCtx) -> Option<String> {
     ))
 }
 
-/// Does an ENV/ARG name look like it holds a secret (as BuildKit's SecretsUsedInArgOrEnv)?
+/// Does an ENV/ARG name look like it holds a secret? Asks the one secret detector.
 pub(crate) fn secret_key(key: &str) -> bool {
-    let lower = key.to_ascii_lowercase();
-    let tokens: Vec<&str> = lower
-        .split(['_', '-', '.'])
-        .filter(|t| !t.is_empty())
-        .collect();
-    if tokens.iter().any(|t| t.contains("public")) {
-        return false;
-    }
-    const SECRET: &[&str] = &[
-        "password",
-        "passwd",
-        "pword",
-        "pass",
-        "secret",
-        "token",
-        "apikey",
-        "credential",
-        "credentials",
-        "auth",
-        "privatekey",
-    ];
-    tokens.iter().any(|t| SECRET.contains(t))
-        || tokens.windows(2).any(|w| {
-            matches!(
-                w,
-                [
-                    "api" | "private" | "access" | "secret" | "ssh" | "signing",
-                    "key"
-                ]
-            )
-        })
+    crate::secrets::name(key).is_some()
 }
 
 /// THE secret decision for an ENV/ARG entry (name and value, when there is one): every rule
-/// that judges a setting asks here, so that one shared detector can be plugged in.
+/// that judges a setting asks the one secret detector (`crate::secrets`) through here.
 pub(crate) fn is_secret_setting(key: &str, value: Option<&str>) -> bool {
-    secret_key(key) || value.is_some_and(url_with_password)
-}
-
-/// `scheme://user:password@host…` with a literal (not `$VAR`) password.
-fn url_with_password(v: &str) -> bool {
-    let Some((_, rest)) = v.split_once("://") else {
-        return false;
-    };
-    let auth = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let Some((cred, _host)) = auth.rsplit_once('@') else {
-        return false;
-    };
-    matches!(cred.split_once(':'), Some((_, pw)) if !pw.is_empty() && !pw.starts_with('$'))
+    match value {
+        Some(v) => crate::secrets::env(key, v).is_some(),
+        None => crate::secrets::name(key).is_some(),
+    }
 }
 
 /// The ENV/ARG keys of an instruction that hold secrets.
@@ -613,12 +574,29 @@ fn secret_env(c: &RuleCtx) -> Option<String> {
         .filter(|b| b.keyword == after.keyword)
         .map(|b| b.key_values().iter().map(|kv| kv.key.as_str()).collect())
         .unwrap_or_default();
+    let before_values: Vec<(&str, Option<&str>)> = c
+        .before
+        .filter(|b| b.keyword == after.keyword)
+        .map(|b| {
+            b.key_values()
+                .iter()
+                .map(|kv| (kv.key.as_str(), kv.value.as_deref()))
+                .collect()
+        })
+        .unwrap_or_default();
     let keys: Vec<&str> = after
         .key_values()
         .iter()
-        .filter(|kv| is_secret_setting(&kv.key, kv.value.as_deref()))
+        .filter(|kv| {
+            let by_name = secret_key(&kv.key) && !before_keys.contains(&kv.key.as_str());
+            let by_value = kv
+                .value
+                .as_deref()
+                .is_some_and(|v| crate::secrets::value(v).is_some())
+                && !before_values.contains(&(kv.key.as_str(), kv.value.as_deref()));
+            by_name || by_value
+        })
         .map(|kv| kv.key.as_str())
-        .filter(|k| !before_keys.contains(k))
         .collect();
     if keys.is_empty() {
         return None;

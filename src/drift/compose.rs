@@ -186,7 +186,8 @@ impl Walker<'_> {
                         let mut message = format!("`{}` added ({})", path.join("."), show(v));
                         if path.len() == 4
                             && path[2] == "environment"
-                            && crate::manifest::validate::looks_secret(&path[3])
+                            && crate::secrets::env(&path[3], &scalar(v).unwrap_or_default())
+                                .is_some()
                         {
                             message = format!(
                                 "`{}` added: a secret in the compose file (P14)",
@@ -230,6 +231,14 @@ impl Walker<'_> {
     }
 }
 
+/// The text as a YAML 1.1 parser splits it into lines. Compose's parser (and PyYAML) end a
+/// line, and so a comment, at NEL (U+0085), LINE SEPARATOR (U+2028) and PARAGRAPH SEPARATOR
+/// (U+2029) as well as at LF and CR; the YAML 1.2 parser used here does not. Turning them into
+/// LF first makes drift see every key Compose sees: a comment can never hide one.
+pub fn yaml_line_breaks(text: &str) -> String {
+    text.replace(['\u{85}', '\u{2028}', '\u{2029}'], "\n")
+}
+
 /// Compares the rendered `compose.yaml` with the one on disk.
 pub fn compare(expected: &str, actual: &str) -> Vec<Finding> {
     let want = match YamlLoader::load_from_str(expected) {
@@ -242,6 +251,8 @@ pub fn compare(expected: &str, actual: &str) -> Vec<Finding> {
             )];
         }
     };
+    let yaml_view = yaml_line_breaks(actual);
+    let actual = yaml_view.as_str();
     let have = match YamlLoader::load_from_str(actual) {
         Ok(docs) => docs.into_iter().next().unwrap_or(Yaml::Null),
         Err(e) => {
@@ -332,5 +343,19 @@ mod tests {
             f[0].message.starts_with("compose.yaml is not valid YAML"),
             "{f:?}"
         );
+    }
+
+    #[test]
+    fn line_separators_end_a_comment_as_compose_sees_it() {
+        for sep in ['\u{2028}', '\u{2029}', '\u{85}'] {
+            let other = format!("# header{sep}include: [evil.yaml]\n{BASE}");
+            let f = compare(BASE, &other);
+            assert!(
+                f.iter()
+                    .any(|f| f.kind == FindingKind::Added && f.message.contains("include")),
+                "U+{:04X}: {f:?}",
+                u32::from(sep)
+            );
+        }
     }
 }

@@ -8,22 +8,40 @@ use crate::project::MANIFEST_NAME;
 
 /// The manifests named by `paths`, sorted and without duplicates.
 pub fn discover(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-        if meta.is_file() {
-            found.push(path.clone());
-            continue;
-        }
-        walk(path, &mut found)?;
+    let found = discover_all(paths);
+    match found.errors.into_iter().next() {
+        Some((path, message)) => Err(io::Error::other(format!("{}: {message}", path.display()))),
+        None => Ok(found.manifests),
     }
-    found.sort();
-    found.dedup();
-    Ok(found)
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
+/// What [`discover_all`] found: every manifest it could reach, and every path it could not read.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// The manifests, sorted and without duplicates.
+    pub manifests: Vec<PathBuf>,
+    /// Paths that could not be read (a missing argument, an unreadable directory), with why.
+    pub errors: Vec<(PathBuf, String)>,
+}
+
+/// Like [`discover`], but walks on past what it cannot read: an unreadable directory is
+/// reported in [`Discovered::errors`] and every readable manifest is still found. A `dgen.toml`
+/// that is a symlink is listed too (reading it then says whether it can be read).
+pub fn discover_all(paths: &[PathBuf]) -> Discovered {
+    let mut out = Discovered::default();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() => out.manifests.push(path.clone()),
+            Ok(_) => walk_on(path, &mut out),
+            Err(e) => out.errors.push((path.clone(), e.to_string())),
+        }
+    }
+    out.manifests.sort();
+    out.manifests.dedup();
+    out
+}
+
+fn walk_on(dir: &Path, out: &mut Discovered) {
     let walker = ignore::WalkBuilder::new(dir)
         .hidden(true)
         .git_ignore(true)
@@ -33,12 +51,32 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
         .filter_entry(|e| e.file_name() != "node_modules" && e.file_name() != "target")
         .build();
     for entry in walker {
-        let entry = entry.map_err(io::Error::other)?;
-        if entry.file_name() == MANIFEST_NAME && entry.file_type().is_some_and(|t| t.is_file()) {
-            found.push(entry.into_path());
+        match entry {
+            Ok(entry) => {
+                let kind = entry.file_type();
+                if entry.file_name() == MANIFEST_NAME
+                    && kind.is_some_and(|t| t.is_file() || t.is_symlink())
+                {
+                    out.manifests.push(entry.into_path());
+                }
+            }
+            Err(error) => {
+                let path = error_path(&error).unwrap_or_else(|| dir.to_owned());
+                out.errors.push((path, error.to_string()));
+            }
         }
     }
-    Ok(())
+}
+
+fn error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

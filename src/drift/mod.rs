@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use discover::discover;
+pub use discover::{Discovered, discover, discover_all};
 
 use crate::project::Project;
 use crate::render::FileKind;

@@ -91,6 +91,8 @@ pub fn json(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
     #[derive(Serialize)]
     struct Manifest<'a> {
         manifest: String,
+        /// `current`, `formatting-only`, `drifted`, or `error` (it could not be checked).
+        status: &'static str,
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<&'a str>,
         files: Vec<File<'a>>,
@@ -99,6 +101,15 @@ pub fn json(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
         .iter()
         .map(|r| Manifest {
             manifest: display_path(&r.manifest, base),
+            status: if r.error.is_some() {
+                "error"
+            } else if r.fails(strict) {
+                "drifted"
+            } else if r.files.iter().all(|f| f.status == FileStatus::Current) {
+                "current"
+            } else {
+                "formatting-only"
+            },
             error: r.error.as_deref(),
             files: r
                 .files
@@ -113,9 +124,21 @@ pub fn json(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
                 .collect(),
         })
         .collect();
-    let drifted = reports.iter().any(|r| r.fails(strict));
+    // A manifest that could not be checked is not known to be current: `drifted` is then
+    // true, never false, and `status` says `error`.
+    let errors = reports.iter().filter(|r| r.error.is_some()).count();
+    let drifted = reports.iter().any(|r| r.fails(strict)) || errors > 0;
+    let status = if errors > 0 {
+        "error"
+    } else if drifted {
+        "drifted"
+    } else {
+        "current"
+    };
     let mut text = serde_json::to_string_pretty(&json!({
         "version": 1,
+        "status": status,
+        "errors": errors,
         "drifted": drifted,
         "manifests": manifests,
     }))

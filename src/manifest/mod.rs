@@ -48,9 +48,50 @@ pub fn schema_text() -> String {
     text
 }
 
+/// The largest manifest accepted, in bytes (read from disk with this limit too).
+pub const MAX_MANIFEST_BYTES: usize = 256 * 1024;
+
+/// The most keys, values and array items a manifest may hold, all tables together.
+pub const MAX_MANIFEST_ITEMS: usize = 4096;
+
+/// Keys, values and array items in `item`, counted once each.
+fn count_items(item: &toml_edit::Item) -> usize {
+    fn value(v: &toml_edit::Value) -> usize {
+        1 + match v {
+            toml_edit::Value::Array(a) => a.iter().map(value).sum(),
+            toml_edit::Value::InlineTable(t) => t.iter().map(|(_, v)| 1 + value(v)).sum(),
+            _ => 0,
+        }
+    }
+    fn table(t: &toml_edit::Table) -> usize {
+        t.iter().map(|(_, v)| 1 + count_items(v)).sum()
+    }
+    match item {
+        toml_edit::Item::Value(v) => value(v),
+        toml_edit::Item::Table(t) => table(t),
+        toml_edit::Item::ArrayOfTables(ts) => ts.iter().map(table).sum(),
+        toml_edit::Item::None => 0,
+    }
+}
+
 /// Parses and validates manifest `text`. `project_dir` is the directory holding the manifest;
 /// when given, paths the manifest names are checked to exist there.
 pub fn parse(text: &str, project_dir: Option<&Path>) -> Result<Loaded, Vec<Diagnostic>> {
+    if text.len() > MAX_MANIFEST_BYTES {
+        return Err(vec![
+            Diagnostic::error(
+                "manifest-too-large",
+                format!(
+                    "dgen.toml is {} bytes; the limit is {MAX_MANIFEST_BYTES} bytes",
+                    text.len()
+                ),
+                None,
+            )
+            .with_help(
+                "a manifest describes one service in a few dozen lines; split a generated one",
+            ),
+        ]);
+    }
     let doc = match toml_edit::Document::parse(text.to_owned()) {
         Ok(doc) => doc,
         Err(error) => {
@@ -61,6 +102,19 @@ pub fn parse(text: &str, project_dir: Option<&Path>) -> Result<Loaded, Vec<Diagn
             ]);
         }
     };
+    let items = count_items(doc.as_item());
+    if items > MAX_MANIFEST_ITEMS {
+        return Err(vec![
+            Diagnostic::error(
+                "manifest-too-many",
+                format!(
+                    "dgen.toml holds {items} keys and values; the limit is {MAX_MANIFEST_ITEMS}"
+                ),
+                None,
+            )
+            .with_help("a manifest describes one service: list only what it needs"),
+        ]);
+    }
     let structural = structure::check(&doc, schema());
     if !structural.is_empty() {
         return Err(structural);

@@ -143,6 +143,7 @@ pub fn validate(
         out: Vec::new(),
     };
     control_characters(doc, &mut c);
+    secret_values(doc, &mut c);
     name(manifest, &mut c);
     stack_sections(doc, manifest, &mut c);
     app(manifest, &mut c);
@@ -207,8 +208,18 @@ fn extras(m: &Manifest, c: &mut Checker<'_>) {
     }
     if let Some(ci) = &m.ci
         && let Some(path) = &ci.path
+        && !is_workflow_path(path)
     {
-        c.relative_path(&["ci".into(), "path".into()], path, "workflow path");
+        c.error(
+            "ci-path",
+            &["ci".into(), "path".into()],
+            format!("workflow path `{path}` is not a file in .github/workflows"),
+            "not a workflow file",
+        )
+        .help = Some(
+            "name a file such as .github/workflows/docker-api.yml (letters, digits, `.`, `_`, `-`; ending in .yml or .yaml)"
+                .to_owned(),
+        );
     }
     let plain = |v: &str, extra: &str| {
         !v.is_empty()
@@ -220,7 +231,7 @@ fn extras(m: &Manifest, c: &mut Checker<'_>) {
             })
     };
     if let Some(registry) = &m.publish.registry
-        && !plain(registry, ":")
+        && (!plain(registry, ":") || !crate::reference::is_domain(registry))
     {
         c.error(
             "publish-registry",
@@ -230,13 +241,30 @@ fn extras(m: &Manifest, c: &mut Checker<'_>) {
         );
     }
     if let Some(account) = &m.publish.account
-        && !plain(account, "/")
+        && (!plain(account, "/") || !crate::reference::is_remote_name(account))
     {
         c.error(
             "publish-account",
             &["publish".into(), "account".into()],
             format!("`{account}` is not a registry account"),
             "lower-case letters, digits, `.`, `_`, `-`, `/`",
+        );
+    }
+    // The whole push target, `registry/account/name:1.0.0`, must be a reference too.
+    let mut target = Vec::new();
+    target.extend(m.publish.registry.as_deref());
+    target.extend(m.publish.account.as_deref());
+    target.push(m.name.as_str());
+    let target = format!("{}:1.0.0", target.join("/"));
+    if crate::reference::is_path_component(&m.name)
+        && (m.publish.registry.is_some() || m.publish.account.is_some())
+        && !crate::reference::is_reference(&target)
+    {
+        c.error(
+            "publish-target",
+            &["publish".into()],
+            format!("the push target `{target}` is not a valid image reference"),
+            "invalid push target",
         );
     }
     if let Some(dir) = &m.templates.dir {
@@ -247,77 +275,210 @@ fn extras(m: &Manifest, c: &mut Checker<'_>) {
     }
 }
 
-/// No value or key may hold a newline, NUL or other control character: nothing in the manifest
-/// can then start a new Dockerfile instruction or YAML key.
-fn control_characters(doc: &Document<String>, c: &mut Checker<'_>) {
-    fn bad(s: &str) -> Option<char> {
-        s.chars().find(|ch| ch.is_control())
+/// Whether `ch` may not appear in any manifest value or key, because it can reach a generated
+/// file: every line break (LF, CR, VT, FF, NEL, LINE and PARAGRAPH SEPARATOR: YAML 1.1 parsers
+/// such as Compose's end a line at each), every other control character, the bidirectional
+/// controls that make text read differently from how it parses (Trojan Source), and the
+/// invisible zero-width and format characters.
+pub fn forbidden_char(ch: char) -> bool {
+    ch.is_control()
+        || matches!(
+            ch,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// The first character of `s` that [`forbidden_char`] refuses, with its byte offset.
+pub fn find_forbidden(s: &str) -> Option<(usize, char)> {
+    s.char_indices().find(|&(_, ch)| forbidden_char(ch))
+}
+
+/// A short name for a refused character, for messages.
+pub fn describe_char(ch: char) -> &'static str {
+    match ch {
+        '\n' => "a line feed",
+        '\r' => "a carriage return",
+        '\u{0B}' => "a vertical tab",
+        '\u{0C}' => "a form feed",
+        '\u{85}' => "a NEXT LINE (NEL) line break",
+        '\u{2028}' => "a LINE SEPARATOR line break",
+        '\u{2029}' => "a PARAGRAPH SEPARATOR line break",
+        '\t' => "a tab",
+        '\0' => "a NUL",
+        '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{061C}' => "a bidirectional control",
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => "a zero-width character",
+        ch if ch.is_control() => "a control character",
+        _ => "an invisible format character",
     }
-    fn report(c: &mut Checker<'_>, span: Option<Range<usize>>, found: char, what: &str) {
+}
+
+/// Where in the raw TOML `raw` (a string's source text starting at byte `base`) the character
+/// `ch` is: its literal occurrence or the escape that spells it; the whole span otherwise.
+fn char_span(raw: &str, base: usize, ch: char) -> Range<usize> {
+    if let Some(i) = raw.find(ch) {
+        return base + i..base + i + ch.len_utf8();
+    }
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'\\' {
+            let (decoded, len) = match bytes[i + 1] {
+                b'n' => (Some('\n'), 2),
+                b'r' => (Some('\r'), 2),
+                b't' => (Some('\t'), 2),
+                b'f' => (Some('\u{0C}'), 2),
+                b'b' => (Some('\u{08}'), 2),
+                b'e' => (Some('\u{1B}'), 2),
+                b'x' => (hex_char(raw.get(i + 2..i + 4)), 4),
+                b'u' => (hex_char(raw.get(i + 2..i + 6)), 6),
+                b'U' => (hex_char(raw.get(i + 2..i + 10)), 10),
+                _ => (None, 2),
+            };
+            if decoded == Some(ch) {
+                return base + i..base + (i + len).min(raw.len());
+            }
+            i += len;
+        } else {
+            i += 1;
+        }
+    }
+    base..base + raw.len()
+}
+
+fn hex_char(hex: Option<&str>) -> Option<char> {
+    u32::from_str_radix(hex?, 16).ok().and_then(char::from_u32)
+}
+
+/// No value or key may hold a line break of any kind, a control, bidi or zero-width character
+/// ([`forbidden_char`]): nothing in the manifest can then start a new Dockerfile instruction or
+/// YAML key, or read differently from what it does. Each is reported at its line and column.
+fn control_characters(doc: &Document<String>, c: &mut Checker<'_>) {
+    fn report(c: &mut Checker<'_>, raw: &str, span: Option<Range<usize>>, found: char, what: &str) {
+        let span = span.map(|span| match raw.get(span.clone()) {
+            Some(text) => char_span(text, span.start, found),
+            None => span,
+        });
         c.out.push(
             Diagnostic::error(
                 "control-character",
                 format!(
-                    "{what} holds the control character U+{:04X}",
+                    "{what} holds {} (U+{:04X})",
+                    describe_char(found),
                     u32::from(found)
                 ),
                 span,
             )
-            .with_label("control character")
-            .with_help("newlines, tabs, NUL and other control characters are not allowed in dgen.toml values"),
+            .with_label("not allowed here")
+            .with_help("line breaks of every kind (LF, CR, VT, FF, NEL, U+2028, U+2029), tabs, NUL and other control characters, bidirectional controls and zero-width characters are not allowed in dgen.toml values and keys"),
         );
     }
-    fn walk_value(c: &mut Checker<'_>, value: &Value) {
+    fn walk_value(c: &mut Checker<'_>, raw: &str, value: &Value) {
         match value {
             Value::String(s) => {
-                if let Some(ch) = bad(s.value()) {
-                    report(c, s.span(), ch, "a value");
+                if let Some((_, ch)) = find_forbidden(s.value()) {
+                    report(c, raw, s.span(), ch, "a value");
                 }
             }
-            Value::Array(a) => a.iter().for_each(|v| walk_value(c, v)),
+            Value::Array(a) => a.iter().for_each(|v| walk_value(c, raw, v)),
             Value::InlineTable(t) => {
                 for (k, v) in t.iter() {
-                    if let Some(ch) = bad(k) {
-                        report(c, t.key(k).and_then(|k| k.span()), ch, "a key");
+                    if let Some((_, ch)) = find_forbidden(k) {
+                        report(c, raw, t.key(k).and_then(|k| k.span()), ch, "a key");
                     }
-                    walk_value(c, v);
+                    walk_value(c, raw, v);
                 }
             }
             _ => {}
         }
     }
-    fn walk_item(c: &mut Checker<'_>, item: &Item) {
+    fn walk_table(c: &mut Checker<'_>, raw: &str, t: &toml_edit::Table) {
+        for (k, v) in t.iter() {
+            if let Some((_, ch)) = find_forbidden(k) {
+                report(c, raw, t.key(k).and_then(|k| k.span()), ch, "a key");
+            }
+            walk_item(c, raw, v);
+        }
+    }
+    fn walk_item(c: &mut Checker<'_>, raw: &str, item: &Item) {
         match item {
-            Item::Value(v) => walk_value(c, v),
-            Item::Table(t) => {
-                for (k, v) in t.iter() {
-                    if let Some(ch) = bad(k) {
-                        report(c, t.key(k).and_then(|k| k.span()), ch, "a key");
-                    }
-                    walk_item(c, v);
-                }
-            }
-            Item::ArrayOfTables(ts) => {
-                for t in ts.iter() {
-                    for (_, v) in t.iter() {
-                        walk_item(c, v);
-                    }
-                }
-            }
+            Item::Value(v) => walk_value(c, raw, v),
+            Item::Table(t) => walk_table(c, raw, t),
+            Item::ArrayOfTables(ts) => ts.iter().for_each(|t| walk_table(c, raw, t)),
             Item::None => {}
         }
     }
-    walk_item(c, doc.as_item());
+    let raw = doc.raw();
+    walk_item(c, raw, doc.as_item());
+}
+
+/// Every string value in the manifest is asked the secret detector's value question
+/// ([`crate::secrets::value`]): a token, private key or password must not reach the image,
+/// whether it is an env value, a label, a command argument or anything else. Env values are
+/// reported by [`app`] with their key.
+fn secret_values(doc: &Document<String>, c: &mut Checker<'_>) {
+    fn walk_value(c: &mut Checker<'_>, value: &Value, in_env: bool) {
+        match value {
+            Value::String(s) if !in_env => {
+                if let Some(found) = crate::secrets::value(s.value()) {
+                    c.out.push(
+                        Diagnostic::error(
+                            "value-secret",
+                            format!(
+                                "this value holds {}, and a secret must not be baked into the image (P14)",
+                                found.what
+                            ),
+                            s.span(),
+                        )
+                        .with_label(format!("looks like {}", found.what))
+                        .with_help("pass it at run time: put it in the env file (`.env`, see [compose] env_file) or use compose secrets"),
+                    );
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| walk_value(c, v, in_env)),
+            Value::InlineTable(t) => t
+                .iter()
+                .for_each(|(k, v)| walk_value(c, v, in_env || k == "env")),
+            _ => {}
+        }
+    }
+    fn walk_item(c: &mut Checker<'_>, item: &Item, in_env: bool) {
+        match item {
+            Item::Value(v) => walk_value(c, v, in_env),
+            Item::Table(t) => t
+                .iter()
+                .for_each(|(k, v)| walk_item(c, v, in_env || k == "env")),
+            Item::ArrayOfTables(ts) => ts
+                .iter()
+                .for_each(|t| t.iter().for_each(|(_, v)| walk_item(c, v, in_env))),
+            Item::None => {}
+        }
+    }
+    walk_item(c, doc.as_item(), false);
 }
 
 fn name(m: &Manifest, c: &mut Checker<'_>) {
-    let valid = !m.name.is_empty()
-        && m.name.len() <= 63
-        && m.name
-            .starts_with(|ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit())
-        && m.name
-            .chars()
-            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "._-".contains(ch));
+    // The name is an image name (`docker build --tag NAME`), so it must be one path component
+    // of a distribution reference: `app-`, `a..b` and `a.-b` are not.
+    let valid = m.name.len() <= 63 && crate::reference::is_path_component(&m.name);
     if !valid {
         c.error(
             "name-invalid",
@@ -326,7 +487,7 @@ fn name(m: &Manifest, c: &mut Checker<'_>) {
             "invalid name",
         )
         .help = Some(
-            "use 1 to 63 lower-case letters, digits, `.`, `_` and `-`, starting with a letter or digit"
+            "use 1 to 63 lower-case letters and digits, separated by one `.`, one or two `_`, or `-` (an image name)"
                 .to_owned(),
         );
     }
@@ -350,80 +511,16 @@ fn stack_sections(doc: &Document<String>, m: &Manifest, c: &mut Checker<'_>) {
     }
 }
 
-/// Whether an environment variable name looks like it holds a secret or credential. This is at
-/// least as broad as hadolint's DL3064 (which flags such names in `ENV`), so that what dgen
-/// accepts never makes the linter complain.
+/// Whether an environment variable name must not be baked into the image: the secret
+/// detector ([`crate::secrets::name`]) says it holds a secret, or hadolint's DL3064 would flag
+/// it in `ENV` ([`crate::secrets::linter_flags_name`]).
 pub fn looks_secret(key: &str) -> bool {
-    let upper = key.to_ascii_uppercase();
-    let lower = key.to_ascii_lowercase();
-    const WORDS: &[&str] = &[
-        "PASSWORD",
-        "PASSWD",
-        "PASSPHRASE",
-        "SECRET",
-        "TOKEN",
-        "CREDENTIAL",
-        "CREDENTIALS",
-        "APIKEY",
-        "PRIVATEKEY",
-    ];
-    const PAIRS: &[(&str, &str)] = &[
-        ("API", "KEY"),
-        ("PRIVATE", "KEY"),
-        ("ACCESS", "KEY"),
-        ("SECRET", "KEY"),
-        ("AUTH", "KEY"),
-        ("ENCRYPTION", "KEY"),
-        ("SIGNING", "KEY"),
-        ("CLIENT", "SECRET"),
-    ];
-    // Substrings and names that hadolint DL3064 treats as sensitive.
-    const SUBSTRINGS: &[&str] = &[
-        "api_key",
-        "client_key",
-        "password",
-        "private",
-        "secret",
-        "token",
-        "username",
-    ];
-    const KNOWN: &[&str] = &[
-        "APPLICATION_KEY",
-        "AWS_ACCESS_KEY_ID",
-        "CF_USERNAME",
-        "CI_DEPLOY_USER",
-        "DOCKER_EMAIL",
-        "FACEBOOK_APP_ID",
-        "HEROKU_API_USER",
-        "OKTA_AUTHN_GROUPID",
-        "OKTA_CLIENT_ORGURL",
-        "OKTA_OAUTH2_CLIENTID",
-        "OS_USERNAME",
-        "STRIPE_DEVICE_NAME",
-        "TRAVIS_OS_NAME",
-        "TRAVIS_SECURE_ENV_VARS",
-        "TRAVIS_SUDO",
-        "VAULT_CLIENT_KEY",
-    ];
-    let words: Vec<&str> = upper.split(['_', '-', '.']).collect();
-    words.iter().any(|w| WORDS.contains(w))
-        || words
-            .windows(2)
-            .any(|pair| PAIRS.contains(&(pair[0], pair[1])))
-        || SUBSTRINGS.iter().any(|s| lower.contains(s))
-        || KNOWN.contains(&upper.as_str())
+    crate::secrets::name(key).is_some() || crate::secrets::linter_flags_name(key)
 }
 
-/// Whether a value is a URL with a password in it (`scheme://user:pass@host`).
+#[cfg(test)]
 fn url_with_password(value: &str) -> bool {
-    let Some((_, rest)) = value.split_once("://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    match authority.rsplit_once('@') {
-        Some((userinfo, _)) => userinfo.split_once(':').is_some_and(|(_, p)| !p.is_empty()),
-        None => false,
-    }
+    crate::secrets::url_with_password(value)
 }
 
 fn is_env_name(key: &str) -> bool {
@@ -524,6 +621,19 @@ fn app(m: &Manifest, c: &mut Checker<'_>) {
             .help = Some("list the directory that holds the files instead".to_owned());
             continue;
         }
+        if let Some(ch) = source.chars().find(|&ch| DOCKERFILE_SYNTAX.contains(ch)) {
+            c.error(
+                "source-syntax",
+                &path,
+                format!("source `{source}` holds `{ch}`, which the Dockerfile would interpret"),
+                "Dockerfile syntax in a path",
+            )
+            .help = Some(
+                "`$` is expanded by the builder and a backslash escapes: rename the file"
+                    .to_owned(),
+            );
+            continue;
+        }
         if c.relative_path(&path, source, "source") {
             c.must_exist(&path, source, "source", true);
         }
@@ -538,6 +648,17 @@ fn app(m: &Manifest, c: &mut Checker<'_>) {
                 "invalid name",
             )
             .help = Some("use letters, digits and `_`, not starting with a digit".to_owned());
+        } else if crate::secrets::linter_flags_name(key) && crate::secrets::name(key).is_none() {
+            c.key_error(
+                "env-secret",
+                &path,
+                format!("`{key}` is a name hadolint (DL3064) flags as sensitive in ENV"),
+                "flagged name",
+            )
+            .help = Some(
+                "pass it at run time through the env file (`.env`, see [compose] env_file), or rename it"
+                    .to_owned(),
+            );
         } else if looks_secret(key) {
             c.key_error(
                 "env-secret",
@@ -549,12 +670,12 @@ fn app(m: &Manifest, c: &mut Checker<'_>) {
                 "remove it here and pass it at run time: put it in the env file (`.env`, see [compose] env_file) or use compose secrets; hadolint (DL3064) flags such names in ENV too"
                     .to_owned(),
             );
-        } else if url_with_password(value) {
+        } else if let Some(found) = crate::secrets::value(value) {
             c.error(
                 "env-secret",
                 &path,
-                format!("the value of `{key}` holds a password (P14)"),
-                "password in a URL",
+                format!("the value of `{key}` holds {} (P14)", found.what),
+                "secret in the manifest",
             )
             .help = Some(
                 "pass the URL at run time through the env file (`.env`, see [compose] env_file)"
@@ -569,12 +690,21 @@ fn app(m: &Manifest, c: &mut Checker<'_>) {
             format!("workdir `{}` must be absolute", app.workdir),
             "relative path",
         );
-    } else if app.workdir.split('/').any(|part| part == "..") || app.workdir.contains(' ') {
+    } else if app
+        .workdir
+        .split('/')
+        .any(|part| part == ".." || part == ".")
+        || !is_plain_path(&app.workdir)
+    {
         c.error(
             "workdir-invalid",
             &["app".into(), "workdir".into()],
             format!("workdir `{}` must be a plain absolute path", app.workdir),
             "invalid path",
+        )
+        .help = Some(
+            "use letters, digits and `/ . _ - + @` only: a backslash, `$`, quotes, spaces, `;` or backticks change what the Dockerfile means"
+                .to_owned(),
         );
     }
     for (table, packages) in [
@@ -614,6 +744,39 @@ fn app(m: &Manifest, c: &mut Checker<'_>) {
             }
         }
     }
+}
+
+/// Whether `path` names a workflow file directly in `.github/workflows/`, `*.yml` or `*.yaml`:
+/// the only place a `[ci] path` may write, so it can never name a source file, the manifest,
+/// `.git/…` or another generated file.
+pub fn is_workflow_path(path: &str) -> bool {
+    let Some(file) = path.strip_prefix(".github/workflows/") else {
+        return false;
+    };
+    let stem = file
+        .strip_suffix(".yml")
+        .or_else(|| file.strip_suffix(".yaml"));
+    stem.is_some_and(|stem| {
+        !stem.is_empty()
+            && !stem.starts_with('.')
+            && stem
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch))
+    })
+}
+
+/// Characters that change a source path's meaning even in `COPY`'s JSON form: the builder
+/// expands `$` there too, and a backslash is the Dockerfile escape character. (Spaces and quotes
+/// are safe: a path holding them is written in the JSON form.)
+pub const DOCKERFILE_SYNTAX: &str = "$\\";
+
+/// A path made only of letters, digits and `/ . _ - + @`: the same in a Dockerfile word, a
+/// shell word and a YAML scalar, with nothing to quote or escape.
+pub fn is_plain_path(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "/._-+@".contains(ch))
 }
 
 /// Whether `value` is dot-separated numbers (`3.12`, `1.8.22`), with a count of parts in
@@ -806,23 +969,22 @@ fn image(m: &Manifest, c: &mut Checker<'_>) {
     }
     if let Some(base) = &m.image.base {
         let path = ["image".into(), "base".into()];
-        let (name, tag, inline_digest) = split_image(base);
-        let name_ok = !name.is_empty()
-            && name
-                .chars()
-                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "._-/:".contains(ch));
-        let tag_ok = tag.is_none_or(|t| {
-            !t.is_empty()
-                && t.len() <= 128
-                && t.chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch))
-        });
-        if !name_ok || !tag_ok || inline_digest.is_some_and(|d| !is_digest(d)) {
+        let (_, tag, inline_digest) = split_image(base);
+        if let Err(why) = crate::reference::parse(base) {
             c.error(
                 "image-invalid",
                 &path,
-                format!("`{base}` is not a valid image reference"),
+                format!("`{base}` is not a valid image reference: {why}"),
                 "invalid image reference",
+            );
+            return;
+        }
+        if inline_digest.is_some_and(|d| !is_digest(d)) {
+            c.error(
+                "image-invalid",
+                &path,
+                format!("`{base}` is not pinned by a sha256 digest"),
+                "invalid digest",
             );
             return;
         }
@@ -913,21 +1075,25 @@ fn compose(m: &Manifest, c: &mut Checker<'_>) {
         c.relative_path(&path, file, "env file");
     }
     for (i, path) in compose.tmpfs.iter().enumerate() {
-        if !path.starts_with('/') || path.contains(' ') {
+        // `/tmp` or `/tmp:size=64m,mode=1777`.
+        let (dir, options) = path.split_once(':').unwrap_or((path, ""));
+        let options_ok = options
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ",=".contains(ch));
+        if !dir.starts_with('/') || !is_plain_path(dir) || !options_ok {
             c.error(
                 "compose-tmpfs",
                 &["compose".into(), "tmpfs".into(), i.into()],
-                format!("tmpfs `{path}` must be an absolute path"),
-                "not an absolute path",
+                format!("tmpfs `{path}` must be a plain absolute path"),
+                "not a plain absolute path",
+            )
+            .help = Some(
+                "e.g. /tmp or /tmp:size=64m; letters, digits and `/ . _ - + @` in the path"
+                    .to_owned(),
             );
         }
     }
-    let tag_ok = |t: &str| {
-        !t.is_empty()
-            && t.len() <= 128
-            && t.chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch))
-    };
+    let tag_ok = crate::reference::is_tag;
     if let Some(pg) = &compose.postgres {
         if !tag_ok(&pg.version) {
             c.error(

@@ -221,8 +221,8 @@ impl Stack for StaticSite {
         }
         let workdir = &manifest.app.workdir;
         let reported_already = !workdir.starts_with('/')
-            || workdir.contains(' ')
-            || workdir.split('/').any(|part| part == "..");
+            || !crate::manifest::validate::is_plain_path(workdir)
+            || workdir.split('/').any(|part| part == ".." || part == ".");
         if !reported_already && !is_plain_absolute(workdir) {
             c.error(
                 "workdir-invalid",
