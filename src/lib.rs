@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod dockerfile;
 pub mod drift;
 pub mod init;
+pub mod lock;
 pub mod manifest;
 pub mod output;
 pub mod practices;

@@ -3,6 +3,7 @@
 mod check;
 mod diff;
 mod init;
+mod lock;
 mod render;
 mod schema;
 mod style;
@@ -42,6 +43,7 @@ Examples:
   dgen render -m services/api/dgen.toml --stdout --only dockerfile
   dgen check                       fail (exit 1) when generated files drift from their manifests
   dgen diff                        show the drift as a unified diff
+  dgen lock                        pin the base images by digest in dgen.lock
   dgen schema > dgen.schema.json   JSON Schema for editor completion
 
 Exit status: 0 ok, 1 findings (drift), 2 error (bad manifest, I/O).";
@@ -72,6 +74,9 @@ enum Command {
     /// Show how generated files on disk differ from what their manifest renders.
     #[command(after_help = diff::AFTER_HELP)]
     Diff(diff::Args),
+    /// Pin the base images by digest in dgen.lock (resolved through their registries).
+    #[command(after_help = lock::AFTER_HELP)]
+    Lock(lock::Args),
     /// List or print the built-in templates, to start a team override from.
     #[command(after_help = templates::AFTER_HELP)]
     Templates(templates::Args),
@@ -99,5 +104,6 @@ pub fn run() -> ExitStatus {
         Command::Check(args) => check::run(args, color),
         Command::Templates(args) => templates::run(args),
         Command::Diff(args) => diff::run(args, color),
+        Command::Lock(args) => lock::run(args, color),
     }
 }
