@@ -154,7 +154,7 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
         for error in &errors {
             eprintln!("error: {error}");
         }
-        eprintln!("error: {} was not changed", lock_path.display());
+        eprintln!("error: nothing was written to {}", lock_path.display());
         return ExitStatus::Error;
     }
     for entry in &old.images {

@@ -109,15 +109,7 @@ impl Client {
             image: reference.original.clone(),
             message,
         };
-        let scheme = if reference.is_loopback() {
-            "http"
-        } else {
-            "https"
-        };
-        let url = format!(
-            "{scheme}://{}/v2/{}/manifests/{}",
-            reference.registry, reference.repository, reference.tag
-        );
+        let url = manifest_url(reference);
         let accept = ACCEPTED.join(", ");
         let mut token: Option<String> = None;
         for attempt in 0..2 {
@@ -334,6 +326,19 @@ impl Client {
     }
 }
 
+/// The manifest URL of `reference`: plain HTTP for a loopback registry only, HTTPS otherwise.
+pub fn manifest_url(reference: &Reference) -> String {
+    let scheme = if reference.is_loopback() {
+        "http"
+    } else {
+        "https"
+    };
+    format!(
+        "{scheme}://{}/v2/{}/manifests/{}",
+        reference.registry, reference.repository, reference.tag
+    )
+}
+
 fn header(response: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
     response
         .headers()
@@ -432,6 +437,28 @@ mod tests {
                     "repository:library/python:pull".to_owned()
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn plain_http_for_loopback_only() {
+        let url = |r: &str| manifest_url(&Reference::parse(r).unwrap());
+        assert_eq!(
+            url("python:3.12-slim"),
+            "https://registry-1.docker.io/v2/library/python/manifests/3.12-slim"
+        );
+        assert_eq!(
+            url("127.0.0.1:5000/a/b:1"),
+            "http://127.0.0.1:5000/v2/a/b/manifests/1"
+        );
+        assert_eq!(url("localhost/a:1"), "http://localhost/v2/a/manifests/1");
+        assert_eq!(
+            url("registry.example.com:5000/a:1"),
+            "https://registry.example.com:5000/v2/a/manifests/1"
+        );
+        assert_eq!(
+            url("10.0.0.1:5000/a:1"),
+            "https://10.0.0.1:5000/v2/a/manifests/1"
         );
     }
 
