@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import buildfeat
 import engine
 import example as examples
 import lockfiles
@@ -49,6 +50,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="probe the health check this often (seconds) instead of the image's interval, "
                              "to keep the suite short; the probe command, timeout and retries stay the "
                              "generated ones (0: keep the image's interval)")
+    parser.add_argument("--proof", action="append", default=[], choices=["lock", "arm64", "secret", "cache"],
+                        help="run only this build-feature proof (tests/engine/buildfeat.py; repeatable); "
+                             "all of them run after the examples when no --example is given")
+    parser.add_argument("--proofs", action="store_true", help="run only the build-feature proofs")
     return parser.parse_args(argv)
 
 
@@ -84,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_suite(docker: Docker, args: argparse.Namespace) -> int:
+    if args.proofs or args.proof:
+        return run_proofs(docker, args, args.proof)
     found = examples.discover(args.examples_dir, args.example)
     if not found:
         print(f"engine suite FAILED: no example with a dgen.toml and a generated Dockerfile in {args.examples_dir}")
@@ -98,7 +105,20 @@ def run_suite(docker: Docker, args: argparse.Namespace) -> int:
             check.run(prepare_error=_prepare(ex, Path(tmp), tools, stand_ins))
             checks.append(check)
     report(checks, stand_ins)
-    return 0 if all(o.status != promises.FAIL for c in checks for o in c.outcomes.values()) else 1
+    status = 0 if all(o.status != promises.FAIL for c in checks for o in c.outcomes.values()) else 1
+    if not args.example:
+        status = max(status, run_proofs(docker, args, None))
+    return status
+
+
+def run_proofs(docker: Docker, args: argparse.Namespace, only: list[str] | None) -> int:
+    """The build-feature proofs (buildfeat.py): digest pinning, arm64, build secrets, cache mounts."""
+    stand_ins = standins.StandIns(docker, args.cache_dir)
+    with tempfile.TemporaryDirectory(prefix="dgen-proofs-") as tmp:
+        proofs = buildfeat.run_proofs(docker, stand_ins, lockfiles.Tools(args.cache_dir), args.cache_dir,
+                                      Path(tmp), only)
+    buildfeat.report(proofs)
+    return 0 if all(p.status == buildfeat.PASS for p in proofs) else 1
 
 
 def _prepare(ex: examples.Example, tmp: Path, tools: lockfiles.Tools, stand_ins: standins.StandIns) -> str | None:
