@@ -32,9 +32,8 @@ fn secrets_are_mounted_only_in_the_install_run() {
         let run = &with_secret[0];
         assert!(
             run.starts_with("RUN ")
-                && run.contains(
-                    "--mount=type=secret,id=corp-pypi,target=/root/.netrc,required=true"
-                )
+                && run
+                    .contains("--mount=type=secret,id=corp-pypi,target=/root/.netrc,required=true")
                 && run.contains("install"),
             "{manager}: {run}"
         );
@@ -199,26 +198,41 @@ fn java_and_static_builds_run_on_the_build_platform() {
         .into_iter()
         .filter(|i| i.starts_with("FROM "))
         .collect();
-    assert!(froms[0].starts_with("FROM --platform=$BUILDPLATFORM "), "{froms:?}");
+    assert!(
+        froms[0].starts_with("FROM --platform=$BUILDPLATFORM "),
+        "{froms:?}"
+    );
     assert!(!froms.last().unwrap().contains("--platform"), "{froms:?}");
 }
 
 #[test]
 fn bad_secrets_and_platforms_are_refused() {
     let cases = [
-        ("[secrets.\"bad id!\"]\nkind = \"netrc\"\nenv = \"X\"\n", "secret-id"),
+        (
+            "[secrets.\"bad id!\"]\nkind = \"netrc\"\nenv = \"X\"\n",
+            "secret-id",
+        ),
         ("[secrets.a]\nkind = \"netrc\"\n", "secret-source"),
         (
             "[secrets.a]\nkind = \"netrc\"\nenv = \"X\"\nfile = \"f\"\n",
             "secret-source",
         ),
-        ("[secrets.a]\nkind = \"netrc\"\nenv = \"1X\"\n", "secret-env"),
-        ("[secrets.a]\nkind = \"netrc\"\nfile = \"~/.netrc\"\n", "secret-file"),
+        (
+            "[secrets.a]\nkind = \"netrc\"\nenv = \"1X\"\n",
+            "secret-env",
+        ),
+        (
+            "[secrets.a]\nkind = \"netrc\"\nfile = \"~/.netrc\"\n",
+            "secret-file",
+        ),
         (
             "[secrets.a]\nkind = \"netrc\"\nfile = \"a,b\"\n",
             "secret-file",
         ),
-        ("[secrets.a]\nkind = \"npmrc\"\nenv = \"X\"\n", "secret-kind"),
+        (
+            "[secrets.a]\nkind = \"npmrc\"\nenv = \"X\"\n",
+            "secret-kind",
+        ),
         (
             "[python]\npackage_manager = \"uv\"\n\n[secrets.a]\nkind = \"index-url\"\nenv = \"X\"\n",
             "secret-kind",
