@@ -11,6 +11,7 @@ pub mod dockerfile;
 pub mod drift;
 pub mod init;
 pub mod lint;
+pub mod lock;
 pub mod manifest;
 pub mod output;
 pub mod practices;

@@ -137,7 +137,45 @@ impl Project {
 
     /// Renders the project's files; `templates` (a directory of overrides) wins over the
     /// manifest's `[templates] dir`.
+    /// A `dgen.lock` next to the manifest pins the Dockerfile's base images by digest.
     pub fn render_with(&self, templates: Option<&Path>) -> Result<Vec<RenderedFile>, RenderError> {
+        let mut files = self.render_unpinned(templates)?;
+        let lock = self.lock().map_err(|e| RenderError {
+            template: e.path.display().to_string(),
+            line: None,
+            message: e.message,
+        })?;
+        if let Some(lock) = lock {
+            for file in files
+                .iter_mut()
+                .filter(|f| f.kind == crate::render::FileKind::Dockerfile)
+            {
+                file.contents = crate::lock::pin(&file.contents, &lock);
+            }
+        }
+        Ok(files)
+    }
+
+    /// The `dgen.lock` next to the manifest, if there is one.
+    pub fn lock(&self) -> Result<Option<crate::lock::Lock>, crate::lock::LockError> {
+        crate::lock::Lock::read(&self.dir)
+    }
+
+    /// How `dgen.lock` compares with the base images of the rendered (pinned) `files`; `None`
+    /// without a lock.
+    pub fn lock_status(&self, files: &[RenderedFile]) -> Option<crate::lock::Status> {
+        let lock = self.lock().ok()??;
+        let dockerfile = files
+            .iter()
+            .find(|f| f.kind == crate::render::FileKind::Dockerfile)?;
+        Some(crate::lock::status(&dockerfile.contents, &lock))
+    }
+
+    /// Renders the project's files without pinning base images from `dgen.lock`.
+    pub fn render_unpinned(
+        &self,
+        templates: Option<&Path>,
+    ) -> Result<Vec<RenderedFile>, RenderError> {
         let overrides = templates.map(Path::to_owned).or_else(|| {
             self.loaded
                 .manifest

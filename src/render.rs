@@ -71,6 +71,9 @@ pub enum FileKind {
     CiWorkflow,
     /// `README.Docker.md`: build, run, push and smoke-test commands (P21).
     ReadmeDocker,
+    /// `compose.build.yaml`: build secrets and target platforms, which Compose v2 reads and
+    /// docker-compose 1.x refuses.
+    ComposeBuild,
 }
 
 impl FileKind {
@@ -84,6 +87,7 @@ impl FileKind {
             FileKind::VsCodeLaunch => ".vscode/launch.json",
             FileKind::CiWorkflow => "CI workflow",
             FileKind::ReadmeDocker => "README.Docker.md",
+            FileKind::ComposeBuild => "compose.build.yaml",
         }
     }
 }
@@ -220,6 +224,15 @@ fn outputs(manifest: &Manifest) -> Vec<(FileKind, String, String)> {
             FileKind::Compose,
             "common/compose.yaml.j2".to_owned(),
             "compose.yaml".to_owned(),
+        ));
+    }
+    if manifest.compose.enabled
+        && (!manifest.secrets.is_empty() || !manifest.image.platforms.is_empty())
+    {
+        out.push((
+            FileKind::ComposeBuild,
+            "common/compose.build.yaml.j2".to_owned(),
+            "compose.build.yaml".to_owned(),
         ));
     }
     if manifest.debug.is_some() {
@@ -490,6 +503,10 @@ pub struct Context {
     pub image_ref: String,
     /// The URL the smoke test fetches from the host, when the app has a port.
     pub smoke_url: Option<String>,
+    /// Build secrets mounted into the install step, sorted by id.
+    pub secrets: Vec<crate::manifest::buildopts::SecretContext>,
+    /// The platforms the image is built for (`[image] platforms`); empty for the engine's own.
+    pub platforms: Vec<String>,
 }
 
 /// How the app runs under its debugger.
@@ -516,6 +533,8 @@ pub struct CiContext {
     pub severity: &'static str,
     /// Fail only on fixable vulnerabilities.
     pub ignore_unfixed: bool,
+    /// The cron schedule of the `dgen lock --update` job, when on.
+    pub lock_update: Option<String>,
 }
 
 /// The runtime user.
@@ -737,6 +756,7 @@ impl Context {
             ci: manifest.ci.as_ref().map(|ci| CiContext {
                 severity: ci.severity.and_above(),
                 ignore_unfixed: ci.ignore_unfixed,
+                lock_update: ci.lock_update.clone(),
             }),
             image_ref: {
                 let p = &manifest.publish;
@@ -758,6 +778,8 @@ impl Context {
                     .unwrap_or_else(|| "/".to_owned());
                 format!("http://127.0.0.1:{port}{path}")
             }),
+            secrets: crate::manifest::buildopts::secret_contexts(manifest),
+            platforms: manifest.image.platforms.clone(),
         }
     }
 }

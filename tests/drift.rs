@@ -94,7 +94,12 @@ fn fresh_render_is_current_and_quiet() {
 #[test]
 fn layers_reordered_source_copied_above_the_install_p09() {
     let p = Project::new();
-    let out = p.check_after(|t| t.replace("RUN python -m venv", "COPY . .\nRUN python -m venv"));
+    let out = p.check_after(|t| {
+        t.replace(
+            "COPY requirements.txt ./\n",
+            "COPY requirements.txt ./\nCOPY . .\n",
+        )
+    });
     assert_eq!(
         out,
         (

@@ -159,21 +159,40 @@ fn p09_dependencies_installed_before_sources_are_copied() {
 
 #[test]
 fn p10_no_package_manager_cache_left() {
-    for (manager, needle) in [
-        ("pip", "pip install --no-cache-dir"),
-        ("uv", "--no-cache"),
-        ("poetry", "rm -rf /tmp/poetry-cache"),
+    // The download caches live on BuildKit cache mounts, outside every layer; an install
+    // without a cache mount must not keep a cache either.
+    for (manager, mounts) in [
+        ("pip", &["/root/.cache/pip"][..]),
+        ("uv", &["/root/.cache/pip", "/root/.cache/uv"][..]),
+        ("poetry", &["/root/.cache/pip", "/root/.cache/pypoetry"][..]),
     ] {
         let (dockerfile, _, _) = outputs(&python(&format!(
             "\n[python]\npackage_manager = \"{manager}\"\n"
         )));
-        assert!(dockerfile.contains(needle), "{manager}: {dockerfile}");
-        for run in instructions(&dockerfile)
+        let all = instructions(&dockerfile);
+        let install = all
             .iter()
-            .filter(|i| i.contains("pip install"))
-        {
-            assert!(run.contains("--no-cache-dir"), "{manager}: {run}");
+            .find(|i| i.starts_with("RUN ") && i.contains("pip install") && !i.contains("debugpy"))
+            .unwrap_or_else(|| panic!("{manager}: no install RUN in {dockerfile}"));
+        for mount in mounts {
+            assert!(
+                install.contains(&format!("--mount=type=cache,target={mount}")),
+                "{manager}: {mount} is not a cache mount: {install}"
+            );
         }
+        // Every pip install is either on a cache mount or without a cache.
+        for run in all.iter().filter(|i| i.contains("pip install")) {
+            assert!(
+                run.contains("--mount=type=cache,target=/root/.cache/pip")
+                    || run.contains("--no-cache-dir"),
+                "{manager}: {run}"
+            );
+        }
+        // Whatever cache directory the tools use is one of the mounts.
+        if manager == "poetry" {
+            assert!(dockerfile.contains("POETRY_CACHE_DIR=/root/.cache/pypoetry"));
+        }
+        assert!(!dockerfile.contains("UV_CACHE_DIR"), "{manager}");
     }
 }
 

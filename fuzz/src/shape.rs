@@ -322,7 +322,10 @@ pub fn shape(file: &RenderedFile) -> Result<Shape, String> {
     let mut instructions = Vec::new();
     match file.kind {
         FileKind::Dockerfile => instructions = dockerfile_keywords(text),
-        FileKind::Compose | FileKind::ComposeDebug | FileKind::CiWorkflow => {
+        FileKind::Compose
+        | FileKind::ComposeDebug
+        | FileKind::ComposeBuild
+        | FileKind::CiWorkflow => {
             let liberal = text.replace(['\u{85}', '\u{2028}', '\u{2029}'], "\n");
             let docs = YamlLoader::load_from_str(&liberal)
                 .map_err(|e| format!("{}: not YAML: {e}", file.path))?;

@@ -5,6 +5,7 @@ mod diff;
 mod explain;
 mod init;
 mod lint;
+mod lock;
 mod render;
 mod schema;
 mod style;
@@ -46,6 +47,7 @@ Examples:
   dgen diff                        show the drift as a unified diff
   dgen lint                        judge any Dockerfiles against the practices (no manifest)
   dgen explain P15                 why a practice or rule matters, and the fix
+  dgen lock                        pin the base images by digest in dgen.lock
   dgen schema > dgen.schema.json   JSON Schema for editor completion
 
 Exit status: 0 ok, 1 findings (drift), 2 error (bad manifest, I/O).";
@@ -76,6 +78,9 @@ enum Command {
     /// Show how generated files on disk differ from what their manifest renders.
     #[command(after_help = diff::AFTER_HELP)]
     Diff(diff::Args),
+    /// Pin the base images by digest in dgen.lock (resolved through their registries).
+    #[command(after_help = lock::AFTER_HELP)]
+    Lock(lock::Args),
     /// List or print the built-in templates, to start a team override from.
     #[command(after_help = templates::AFTER_HELP)]
     Templates(templates::Args),
@@ -111,5 +116,6 @@ pub fn run() -> ExitStatus {
         Command::Diff(args) => diff::run(args, color),
         Command::Lint(args) => lint::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Lock(args) => lock::run(args, color),
     }
 }

@@ -42,7 +42,7 @@ impl Only {
         match self {
             Only::Dockerfile => kind == FileKind::Dockerfile,
             Only::Dockerignore => kind == FileKind::DockerIgnore,
-            Only::Compose => kind == FileKind::Compose,
+            Only::Compose => matches!(kind, FileKind::Compose | FileKind::ComposeBuild),
             Only::Debug => matches!(kind, FileKind::ComposeDebug | FileKind::VsCodeLaunch),
             Only::Ci => kind == FileKind::CiWorkflow,
             Only::Readme => kind == FileKind::ReadmeDocker,
@@ -95,6 +95,13 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
+    if !args.quiet
+        && let Some(status) = project.lock_status(&files)
+    {
+        for message in status.messages() {
+            eprintln!("warning: {message}");
+        }
+    }
     let files: Vec<_> = files
         .into_iter()
         .filter(|f| args.only.is_empty() || args.only.iter().any(|o| o.matches(f.kind)))

@@ -157,9 +157,10 @@ pub fn compare(kind: FileKind, expected: &str, actual: &[u8]) -> (FileStatus, Ve
     let findings = match kind {
         FileKind::Dockerfile => dockerfile::compare(expected, actual),
         FileKind::DockerIgnore => dockerignore::compare(expected, &String::from_utf8_lossy(actual)),
-        FileKind::Compose | FileKind::ComposeDebug | FileKind::CiWorkflow => {
-            compose::compare(expected, &String::from_utf8_lossy(actual))
-        }
+        FileKind::Compose
+        | FileKind::ComposeDebug
+        | FileKind::ComposeBuild
+        | FileKind::CiWorkflow => compose::compare(expected, &String::from_utf8_lossy(actual)),
         FileKind::VsCodeLaunch => text::compare_json(expected, &String::from_utf8_lossy(actual)),
         FileKind::ReadmeDocker => text::compare_text(expected, &String::from_utf8_lossy(actual)),
     };
@@ -239,6 +240,29 @@ pub fn check_manifest(manifest: &Path, color: bool, templates: Option<&Path>) ->
             }
         };
         files.push(drift);
+    }
+    // A lock that no longer matches the manifest (an image it lacks, an entry no longer used)
+    // fails the check on the Dockerfile, whose FROM lines it pins.
+    if let Some(status) = project.lock_status(
+        &files
+            .iter()
+            .map(|f| crate::render::RenderedFile {
+                kind: f.kind,
+                path: String::new(),
+                contents: f.expected.clone(),
+            })
+            .collect::<Vec<_>>(),
+    ) && !status.is_current()
+        && let Some(dockerfile) = files.iter_mut().find(|f| f.kind == FileKind::Dockerfile)
+    {
+        for message in status.messages() {
+            dockerfile
+                .findings
+                .push(Finding::new(FindingKind::Changed, None, message).practice(Some("P05")));
+        }
+        if dockerfile.status != FileStatus::Missing {
+            dockerfile.status = FileStatus::Drifted;
+        }
     }
     ManifestDrift {
         manifest: manifest.to_owned(),

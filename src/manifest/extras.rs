@@ -36,6 +36,11 @@ pub struct Ci {
     pub severity: Severity,
     /// Fail only on vulnerabilities that have a fix.
     pub ignore_unfixed: bool,
+    /// A cron schedule (UTC, five fields), e.g. `0 6 * * 1`: on it, the workflow runs
+    /// `dgen lock --update` and `dgen render` and opens a pull request when a base image tag
+    /// moved to a new digest. Needs a committed `dgen.lock`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_update: Option<String>,
 }
 
 impl Default for Ci {
@@ -45,6 +50,7 @@ impl Default for Ci {
             path: None,
             severity: Severity::High,
             ignore_unfixed: true,
+            lock_update: None,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! 3. deserialization into the types;
 //! 4. semantic rules ([`validate`]), the stack's own included.
 
+pub mod buildopts;
 pub mod extras;
 pub mod model;
 pub mod spans;

@@ -69,6 +69,11 @@ pub struct Manifest {
     /// Team templates that override dgen's built-in ones, whole or block by block.
     #[serde(default)]
     pub templates: super::extras::Templates,
+    /// Build secrets, by id: credentials the dependency install needs (a private package
+    /// index), mounted only into the install step (`RUN --mount=type=secret`), never in an
+    /// `ENV`, `ARG`, layer or the image history.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secrets: BTreeMap<String, super::buildopts::BuildSecret>,
 }
 
 /// The stacks dgen knows.
@@ -274,6 +279,12 @@ pub struct Image {
     pub digest: Option<String>,
     /// OCI labels (`org.opencontainers.image.*` and your own), written as `LABEL`.
     pub labels: BTreeMap<String, String>,
+    /// The platforms the image is built for, e.g. `["linux/amd64", "linux/arm64"]`. Builder
+    /// stages then run on the build machine's platform (`$BUILDPLATFORM`) and cross-compile for
+    /// the target where the toolchain can (Go, Rust, Java); compose gets `build.platforms` and
+    /// the CI workflow builds every platform with buildx.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
 }
 
 /// Extra `.dockerignore` patterns.

@@ -162,6 +162,7 @@ pub fn validate(
         }
     }
     extras(manifest, &mut c);
+    super::buildopts::validate(manifest, &mut c);
     stacks::get(manifest.stack).validate(manifest, &mut c);
     c.out
 }

@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import corpus
+import buildfeat
 import engine
 import example as examples
 import lockfiles
@@ -78,6 +79,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="probe the health check this often (seconds) instead of the image's interval, "
                              "to keep the suite short; the probe command, timeout and retries stay the "
                              "generated ones (0: keep the image's interval)")
+    parser.add_argument("--proof", action="append", default=[], choices=["lock", "arm64", "secret", "cache"],
+                        help="run only this build-feature proof (tests/engine/buildfeat.py; repeatable); "
+                             "all of them run after the examples when no --example is given")
+    parser.add_argument("--proofs", action="store_true", help="run only the build-feature proofs")
     return parser.parse_args(argv)
 
 
@@ -113,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_suite(docker: Docker, args: argparse.Namespace) -> int:
+    if args.proofs or args.proof:
+        return run_proofs(docker, args, args.proof)
     only_corpus = bool(args.corpus) and not args.example  # `--corpus NAME` alone: no example
     found = [] if only_corpus else examples.discover(args.examples_dir, args.example)
     try:
@@ -154,7 +161,10 @@ def run_suite(docker: Docker, args: argparse.Namespace) -> int:
     corpus_ok = all(r.ok for r in results) or not args.corpus_strict
     if results and not all(r.ok for r in results) and not args.corpus_strict:
         print("(corpus failures are reported, not failed on: --corpus-strict or DGEN_CORPUS_STRICT=1 fails on them)")
-    return 0 if examples_ok and corpus_ok else 1
+    status = 0 if examples_ok and corpus_ok else 1
+    if not args.example and not args.corpus:
+        status = max(status, run_proofs(docker, args, None))
+    return status
 
 
 def _corpus_apps(args: argparse.Namespace) -> list[corpus.CorpusApp]:
@@ -188,6 +198,16 @@ def _images_needed(found: list[examples.Example]) -> list[str]:
             if path.is_file():
                 images += [m.strip("'\"") for m in re.findall(r"^\s+image:\s*(\S+)\s*$", path.read_text(), re.M)]
     return [image for image in dict.fromkeys(images) if standins.find_recipe(image)]
+
+
+def run_proofs(docker: Docker, args: argparse.Namespace, only: list[str] | None) -> int:
+    """The build-feature proofs (buildfeat.py): digest pinning, arm64, build secrets, cache mounts."""
+    stand_ins = standins.StandIns(docker, args.cache_dir)
+    with tempfile.TemporaryDirectory(prefix="dgen-proofs-") as tmp:
+        proofs = buildfeat.run_proofs(docker, stand_ins, lockfiles.Tools(args.cache_dir), args.cache_dir,
+                                      Path(tmp), only)
+    buildfeat.report(proofs)
+    return 0 if all(p.status != buildfeat.FAIL for p in proofs) else 1
 
 
 def _prepare(ex: examples.Example, tmp: Path, tools: lockfiles.Tools, stand_ins: standins.StandIns) -> str | None:

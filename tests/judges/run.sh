@@ -3,7 +3,8 @@
 #
 #   bash tests/judges/run.sh [EXTRA_DIR ...]
 #
-# Judged: every directory under examples/ that holds a dgen.toml, plus any directory given as an
+# Judged: every directory under examples/ and tests/fixtures/judged/ that holds a dgen.toml (the
+# latter: every build feature on, for projects the engine cannot build), plus any directory given as an
 # argument. Each must hold a Dockerfile and a compose.yaml; a missing file is a failure.
 #
 # Per directory, one PASS/FAIL line per judge:
@@ -15,6 +16,8 @@
 #   checkov         `checkov --framework dockerfile`: every check passes (none failed or skipped)
 #   compose-schema  compose.yaml validates against the Compose Specification JSON schema
 #   compose-config  `docker-compose config -q` accepts it, and prints nothing
+#   compose-build   (with [secrets] or [image] platforms) compose.build.yaml validates against the
+#                   schema (Compose v2 only: docker-compose 1.x refuses build secrets and platforms)
 #   compose-debug   (with [debug]) compose.debug.yaml validates against the schema, and
 #                   `docker-compose -f compose.yaml -f compose.debug.yaml config -q` accepts the pair
 #   workflow        (with [ci]) each .github/workflows/*.yml passes action-validator (npm), which
@@ -101,8 +104,8 @@ if unshare -n true 2>/dev/null; then offline=(unshare -n); fi
 targets=()
 while IFS= read -r manifest; do
     targets+=("$(dirname "$manifest")")
-done < <(find "$repo/examples" -name dgen.toml -not -path '*/target/*' -not -path '*/.venv/*' \
-    -not -path '*/node_modules/*' 2>/dev/null | LC_ALL=C sort)
+done < <(find "$repo/examples" "$repo/tests/fixtures/judged" -name dgen.toml -not -path '*/target/*' \
+    -not -path '*/.venv/*' -not -path '*/node_modules/*' 2>/dev/null | LC_ALL=C sort)
 for arg in "$@"; do
     if [[ ! -d "$arg" ]]; then log "judges: not a directory: $arg"; exit 2; fi
     targets+=("$(cd "$arg" && pwd)")
@@ -252,6 +255,18 @@ judge_compose_debug() {
     if [[ $rc -eq 0 && -z "$out" ]]; then report PASS compose-debug "$dir"; else report FAIL compose-debug "$dir" "${out:-exit status $rc}"; fi
 }
 
+# compose.build.yaml (build secrets, platforms): valid against the Compose schema. docker-compose
+# 1.x refuses build.secrets and build.platforms (which is why they are not in compose.yaml), so
+# `docker-compose config` cannot judge it.
+judge_compose_build() {
+    local dir=$1 out
+    if out=$("${offline[@]}" "$venv/bin/check-jsonschema" --schemafile "$schema" "$dir/compose.build.yaml" 2>&1); then
+        report PASS compose-build "$dir"
+    else
+        report FAIL compose-build "$dir" "$out"
+    fi
+}
+
 # Generated GitHub Actions workflows ([ci]): the workflow schema, via action-validator.
 judge_workflows() {
     local dir=$1 workflow out
@@ -287,6 +302,7 @@ for dir in "${targets[@]}"; do
         for j in compose-schema compose-config; do report FAIL "$j" "$dir" "no compose.yaml (run dgen render)"; done
     fi
     if [[ -f "$dir/compose.debug.yaml" ]]; then judge_compose_debug "$dir"; fi
+    if [[ -f "$dir/compose.build.yaml" ]]; then judge_compose_build "$dir"; fi
     judge_workflows "$dir"
 done
 

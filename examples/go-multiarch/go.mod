@@ -1,0 +1,3 @@
+module example.com/go-scratch
+
+go 1.19
