@@ -265,10 +265,19 @@ fn next_steps(d: &Detection, dir: &Path) -> String {
         },
         "write the Dockerfile, .dockerignore and compose.yaml".to_owned(),
     ));
-    steps.push((
-        format!("docker build -t {name} {}", dir.display()),
-        "build the image".to_owned(),
-    ));
+    // A workspace service builds from the workspace root, with its own Dockerfile.
+    let build = match d.setting("workspace") {
+        Some(ws) => {
+            let root = dgen::stacks::node::workspace_root_of(&ws.text_value());
+            format!(
+                "docker build -f {} -t {name} {}",
+                shown(dir, "Dockerfile"),
+                dir.join(root).display()
+            )
+        }
+        None => format!("docker build -t {name} {}", dir.display()),
+    };
+    steps.push((build, "build the image".to_owned()));
     let publish: String = d
         .ports
         .value
@@ -387,26 +396,34 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
         eprintln!("  help: set the values with flags (--command, --source, --port, ...)");
         return ExitStatus::Error;
     }
-    if let Err(error) = output::write_atomic(&manifest_path, text.as_bytes()) {
-        eprintln!("error: {error}");
-        return ExitStatus::Error;
-    }
-    eprintln!("wrote {manifest_shown}");
-    match manifest::parse(&text, Some(&dir)) {
-        Ok(loaded) if !loaded.warnings.is_empty() => eprint!(
-            "{}",
-            diagnostic::render(&manifest_shown, &text, &loaded.warnings, err_color)
-        ),
-        Ok(_) => {}
+    // Checked against the project too (paths, lock files) before anything is written: a
+    // manifest that `dgen render` would refuse is never written.
+    let warnings = match manifest::parse(&text, Some(&dir)) {
+        Ok(loaded) => loaded.warnings,
         Err(diagnostics) => {
             eprint!(
                 "{}",
                 diagnostic::render(&manifest_shown, &text, &diagnostics, err_color)
             );
             eprintln!(
-                "note: {manifest_shown} was written, but `dgen render` refuses it until these are fixed"
+                "error: `dgen render` would refuse the manifest dgen init would write; nothing was written"
             );
+            eprintln!(
+                "  help: fix the project as the help above says, or set the values with flags (--command, --source, --set KEY=VALUE, ...)"
+            );
+            return ExitStatus::Error;
         }
+    };
+    if let Err(error) = output::write_atomic(&manifest_path, text.as_bytes()) {
+        eprintln!("error: {error}");
+        return ExitStatus::Error;
+    }
+    eprintln!("wrote {manifest_shown}");
+    if !warnings.is_empty() {
+        eprint!(
+            "{}",
+            diagnostic::render(&manifest_shown, &text, &warnings, err_color)
+        );
     }
     for note in hand_written(&dir) {
         eprintln!("note: {note}");
