@@ -94,12 +94,13 @@ pub fn folders(files: &ProjectFiles, file: &str, text: &str) -> Vec<String> {
         // `app.set("views", …)` names its folder after the key; `root:` only with a path.
         let rest = &line[at..];
         let relative_to_file = rest.contains("__dirname") || rest.contains("import.meta.dirname");
-        let mut parts: Vec<&str> = literals(rest)
-            .into_iter()
-            .filter(|l| *l != "views" || !rest.contains("set("))
-            .collect();
-        if rest.contains("set(") && parts.is_empty() {
-            continue;
+        let mut parts: Vec<&str> = literals(rest);
+        // `app.set("views", …)`: the key is not part of the path.
+        if rest.starts_with("'views'") || rest.starts_with("\"views\"") {
+            if !line[..at].trim_end().ends_with("set(") {
+                continue;
+            }
+            parts.remove(0);
         }
         parts.retain(|p| !p.is_empty() && !p.contains(['$', '*', '\\', '?']) && !p.contains("://"));
         if parts.is_empty()

@@ -217,9 +217,21 @@ fn nx_project(files: &ProjectFiles, project: &str) -> (String, String, String) {
             .get("targets")
             .and_then(|t| t.get("build"))
             .and_then(|b| b.get("options"));
+        // `options.outputPath` (Nx's own executors), else the target's first plain `outputs`.
+        let outputs = json
+            .get("targets")
+            .and_then(|t| t.get("build"))
+            .and_then(|b| b.get("outputs"))
+            .and_then(Json::as_array)
+            .and_then(|o| {
+                o.iter()
+                    .filter_map(Json::as_str)
+                    .find(|p| !p.contains("{options") && !p.contains("{projectRoot"))
+            });
         let output = options
             .and_then(|o| o.get("outputPath"))
             .and_then(Json::as_str)
+            .or(outputs)
             .map(|s| {
                 s.replace("{workspaceRoot}/", "")
                     .trim_end_matches('/')
