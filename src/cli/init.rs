@@ -322,6 +322,9 @@ fn next_steps(d: &Detection, dir: &Path) -> String {
     out
 }
 
+/// Errors that say the project itself cannot be built as it is: init writes nothing then.
+const PROJECT_BLOCKERS: &[&str] = &["node-workspace"];
+
 /// Runs `dgen init`: detect, apply flags, ask (on a terminal), check, write, and say what next.
 pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
     let err_color = color.stderr();
@@ -396,24 +399,22 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
         eprintln!("  help: set the values with flags (--command, --source, --port, ...)");
         return ExitStatus::Error;
     }
-    // Checked against the project too (paths, lock files) before anything is written: a
-    // manifest that `dgen render` would refuse is never written.
-    let warnings = match manifest::parse(&text, Some(&dir)) {
-        Ok(loaded) => loaded.warnings,
-        Err(diagnostics) => {
-            eprint!(
-                "{}",
-                diagnostic::render(&manifest_shown, &text, &diagnostics, err_color)
-            );
-            eprintln!(
-                "error: `dgen render` would refuse the manifest dgen init would write; nothing was written"
-            );
-            eprintln!(
-                "  help: fix the project as the help above says, or set the values with flags (--command, --source, --set KEY=VALUE, ...)"
-            );
-            return ExitStatus::Error;
-        }
+    // Checked against the project too (paths, lock files) before anything is written. A
+    // project that cannot build as it is (a workspace without its lock file) gets nothing
+    // written; other problems are written and reported, for the user to fix in the manifest.
+    let (warnings, errors) = match manifest::parse(&text, Some(&dir)) {
+        Ok(loaded) => (loaded.warnings, Vec::new()),
+        Err(diagnostics) => (Vec::new(), diagnostics),
     };
+    if errors.iter().any(|d| PROJECT_BLOCKERS.contains(&d.code)) {
+        eprint!(
+            "{}",
+            diagnostic::render(&manifest_shown, &text, &errors, err_color)
+        );
+        eprintln!("error: the project cannot be built as it is; nothing was written");
+        eprintln!("  help: fix the project as the help above says, then run dgen init again");
+        return ExitStatus::Error;
+    }
     if let Err(error) = output::write_atomic(&manifest_path, text.as_bytes()) {
         eprintln!("error: {error}");
         return ExitStatus::Error;
@@ -423,6 +424,15 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
         eprint!(
             "{}",
             diagnostic::render(&manifest_shown, &text, &warnings, err_color)
+        );
+    }
+    if !errors.is_empty() {
+        eprint!(
+            "{}",
+            diagnostic::render(&manifest_shown, &text, &errors, err_color)
+        );
+        eprintln!(
+            "note: {manifest_shown} was written, but `dgen render` refuses it until these are fixed"
         );
     }
     for note in hand_written(&dir) {
