@@ -527,13 +527,29 @@ impl Detector for Node {
                 });
             }
         }
+        // `next start` reads public/ and the config beside .next/.
+        if output.as_deref() == Some(".next") {
+            for name in [
+                "public",
+                "next.config.js",
+                "next.config.mjs",
+                "next.config.cjs",
+            ] {
+                if files.is_dir(name) || files.is_file(name) {
+                    if !assets.contains(&name.to_owned()) {
+                        assets.push(name.to_owned());
+                    }
+                    assets_from.push(format!("{name} (next start reads it)"));
+                }
+            }
+        }
         if !assets.is_empty() {
             settings.push(Setting::new(
                 "assets",
                 "Folders the code reads at run time, copied beside the build output",
                 Detected::found(
                     SettingValue::List(assets),
-                    format!("named in the code: {}", assets_from.join(", ")),
+                    format!("read at run time: {}", assets_from.join(", ")),
                 ),
             ));
         }

@@ -395,6 +395,33 @@ fn plan_in(
                 output: None,
             })
         }
+        "next" if last.get(1).is_some_and(|w| w == "start") => {
+            // `next start` serves what `next build` wrote to .next/; the public folder and the
+            // config are read at run time too.
+            let mut command = vec![
+                "node".to_owned(),
+                "node_modules/next/dist/bin/next".to_owned(),
+            ];
+            command.extend(last[1..].iter().cloned());
+            let build = if built_before { build_before() } else { None }.unwrap_or_else(|| {
+                let (words, from) = typescript_build(package, manager, files);
+                if from == "package.json scripts.build" {
+                    (words, from)
+                } else {
+                    (
+                        vec!["npx".to_owned(), "next".to_owned(), "build".to_owned()],
+                        "next start needs next build".to_owned(),
+                    )
+                }
+            });
+            Some(StartPlan {
+                command,
+                command_from: format!("{from}: next start, run by node itself"),
+                env,
+                build: Some(build),
+                output: Some((".next".to_owned(), "what next build writes".to_owned())),
+            })
+        }
         "nx" => {
             // `nx serve api`, `nx run api:serve`, `nx start api`.
             let rest: Vec<&String> = last[1..].iter().filter(|w| !w.starts_with('-')).collect();
@@ -580,6 +607,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(plan.command, words(&["node", "dist/apps/api/main.js"]));
+    }
+
+    #[test]
+    fn next_start_needs_next_build() {
+        let package: Json =
+            serde_json::json!({"scripts": {"build": "next build", "start": "next start -p 4000"}});
+        let (_d, files) = project(&[]);
+        let plan = plan("next start -p 4000", &package, &files, "pnpm").unwrap();
+        assert_eq!(
+            plan.command,
+            words(&[
+                "node",
+                "node_modules/next/dist/bin/next",
+                "start",
+                "-p",
+                "4000"
+            ])
+        );
+        assert_eq!(plan.build.unwrap().0, words(&["pnpm", "run", "build"]));
+        assert_eq!(plan.output.unwrap().0, ".next");
     }
 
     #[test]
