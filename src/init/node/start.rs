@@ -46,10 +46,7 @@ fn steps(script: &str) -> Vec<Vec<String>> {
 /// Removes leading `VAR=value` words and `cross-env`/`env`, returning them.
 fn strip_env(words: &mut Vec<String>) -> Vec<(String, String)> {
     let mut env = Vec::new();
-    loop {
-        let Some(first) = words.first() else {
-            break;
-        };
+    while let Some(first) = words.first() {
         if first == "cross-env" || first == "env" {
             words.remove(0);
             continue;
