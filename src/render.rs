@@ -216,7 +216,13 @@ fn outputs(manifest: &Manifest) -> Vec<(FileKind, String, String)> {
         (
             FileKind::DockerIgnore,
             "common/dockerignore.j2".to_owned(),
-            ".dockerignore".to_owned(),
+            // A build whose context is elsewhere (a Node.js workspace root) reads the ignore
+            // file next to its Dockerfile: BuildKit's `<Dockerfile>.dockerignore`.
+            if stacks::node::in_workspace(manifest) {
+                "Dockerfile.dockerignore".to_owned()
+            } else {
+                ".dockerignore".to_owned()
+            },
         ),
     ];
     if manifest.compose.enabled {

@@ -270,10 +270,19 @@ fn next_steps(d: &Detection, dir: &Path) -> String {
         },
         "write the Dockerfile, .dockerignore and compose.yaml".to_owned(),
     ));
-    steps.push((
-        format!("docker build -t {name} {}", dir.display()),
-        "build the image".to_owned(),
-    ));
+    // A workspace service builds from the workspace root, with its own Dockerfile.
+    let build = match d.setting("workspace") {
+        Some(ws) => {
+            let root = dgen::stacks::node::workspace_root_of(&ws.text_value());
+            format!(
+                "docker build -f {} -t {name} {}",
+                shown(dir, "Dockerfile"),
+                dir.join(root).display()
+            )
+        }
+        None => format!("docker build -t {name} {}", dir.display()),
+    };
+    steps.push((build, "build the image".to_owned()));
     let publish: String = d
         .ports
         .value
@@ -317,6 +326,9 @@ fn next_steps(d: &Detection, dir: &Path) -> String {
     }
     out
 }
+
+/// Errors that say the project itself cannot be built as it is: init writes nothing then.
+const PROJECT_BLOCKERS: &[&str] = &["node-workspace"];
 
 /// Runs `dgen init`: detect, apply flags, ask (on a terminal), check, write, and say what next.
 pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
@@ -421,26 +433,41 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
         eprintln!("  help: set the values with flags (--command, --source, --port, ...)");
         return ExitStatus::Error;
     }
+    // Checked against the project too (paths, lock files) before anything is written. A
+    // project that cannot build as it is (a workspace without its lock file) gets nothing
+    // written; other problems are written and reported, for the user to fix in the manifest.
+    let (warnings, errors) = match manifest::parse(&text, Some(&dir)) {
+        Ok(loaded) => (loaded.warnings, Vec::new()),
+        Err(diagnostics) => (Vec::new(), diagnostics),
+    };
+    if errors.iter().any(|d| PROJECT_BLOCKERS.contains(&d.code)) {
+        eprint!(
+            "{}",
+            diagnostic::render(&manifest_shown, &text, &errors, err_color)
+        );
+        eprintln!("error: the project cannot be built as it is; nothing was written");
+        eprintln!("  help: fix the project as the help above says, then run dgen init again");
+        return ExitStatus::Error;
+    }
     if let Err(error) = output::write_atomic(&manifest_path, text.as_bytes()) {
         eprintln!("error: {error}");
         return ExitStatus::Error;
     }
     eprintln!("wrote {manifest_shown}");
-    match manifest::parse(&text, Some(&dir)) {
-        Ok(loaded) if !loaded.warnings.is_empty() => eprint!(
+    if !warnings.is_empty() {
+        eprint!(
             "{}",
-            diagnostic::render(&manifest_shown, &text, &loaded.warnings, err_color)
-        ),
-        Ok(_) => {}
-        Err(diagnostics) => {
-            eprint!(
-                "{}",
-                diagnostic::render(&manifest_shown, &text, &diagnostics, err_color)
-            );
-            eprintln!(
-                "note: {manifest_shown} was written, but `dgen render` refuses it until these are fixed"
-            );
-        }
+            diagnostic::render(&manifest_shown, &text, &warnings, err_color)
+        );
+    }
+    if !errors.is_empty() {
+        eprint!(
+            "{}",
+            diagnostic::render(&manifest_shown, &text, &errors, err_color)
+        );
+        eprintln!(
+            "note: {manifest_shown} was written, but `dgen render` refuses it until these are fixed"
+        );
     }
     for note in hand_written(&dir) {
         eprintln!("note: {note}");

@@ -12,6 +12,10 @@
 //! | `process.env.PORT ‖ N`, `.listen(N` | `ports`, `env PORT` |
 //! | routes such as `/healthz` in the code | `[healthcheck] path` |
 
+mod code;
+mod start;
+mod workspace;
+
 use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
@@ -274,7 +278,15 @@ impl Detector for Node {
         // The command: the start script when it runs node, else `main`, else a usual file.
         let mut env = BTreeMap::new();
         let start = script(&package, "start").map(str::to_owned);
+        let plan = start
+            .as_deref()
+            .and_then(|s| start::plan(s, &package, files, &manager.value));
         let mut command: Detected<Vec<String>> = match start.as_deref().and_then(split_command) {
+            Some(_) if plan.is_some() => {
+                let plan = plan.as_ref().expect("checked");
+                env.extend(plan.env.iter().cloned());
+                Detected::found(plan.command.clone(), plan.command_from.clone())
+            }
             Some(mut words) => {
                 // Leading VAR=value words become environment variables.
                 while words.first().is_some_and(|w| {
@@ -347,7 +359,21 @@ impl Detector for Node {
             .choices(PACKAGE_MANAGERS),
         ];
         settings.extend(pins);
-        if script(&package, "build").is_some() {
+        if let Some(plan) = &plan
+            && let (Some((build, build_from)), Some((output, output_from))) =
+                (&plan.build, &plan.output)
+        {
+            settings.push(Setting::new(
+                "build",
+                "The build command, run in a build stage with the dev dependencies (the start script compiles or runs a development tool)",
+                Detected::found(SettingValue::List(build.clone()), build_from.clone()),
+            ));
+            settings.push(Setting::text(
+                "output",
+                "What the build writes: only this (and the assets) reaches the final image",
+                Detected::found(output.clone(), output_from.clone()),
+            ));
+        } else if script(&package, "build").is_some() {
             let output = ts_out_dir(files)
                 .or_else(|| {
                     file.as_deref()
@@ -413,7 +439,7 @@ impl Detector for Node {
         {
             source_list.push(file.clone());
         }
-        let sources = sources::detected(source_list.clone(), &left_out);
+        let mut sources = sources::detected(source_list.clone(), &left_out);
 
         // The port: what the code falls back to when PORT is unset, or what it listens on.
         let mut code_files: Vec<String> = Vec::new();
@@ -430,6 +456,11 @@ impl Detector for Node {
         code_files.dedup();
         let mut port = None;
         let mut reads_port: Option<String> = None;
+        let mut reads_host = false;
+        let mut binds_everywhere = false;
+        let mut listens: Option<String> = None;
+        let mut folders: Vec<(String, String)> = Vec::new();
+        let framework = code::framework(&dependencies(&package, false));
         for path in &code_files {
             let Some(text) = files.read(path) else {
                 continue;
@@ -437,16 +468,130 @@ impl Detector for Node {
             if reads_port.is_none() && text.contains("process.env.PORT") {
                 reads_port = Some(path.clone());
             }
+            reads_host |= text.contains("process.env.HOST");
+            if text.contains(".listen(") {
+                listens.get_or_insert_with(|| path.clone());
+                binds_everywhere |= code::binds_everywhere(&text);
+            }
             if port.is_none() {
                 port = port_after(&text, "process.env.PORT")
-                    .or_else(|| port_after(&text, ".listen("))
-                    .map(|p| (p, path.clone()));
+                    .map(|p| (p, path.clone(), "the fallback of process.env.PORT"))
+                    .or_else(|| {
+                        code::listen_port(&text).map(|p| (p, path.clone(), "its listen call"))
+                    });
+            }
+            for folder in code::folders(files, path, &text) {
+                if !folders.iter().any(|(f, _)| *f == folder) {
+                    folders.push((folder, path.clone()));
+                }
             }
         }
         let ports = match &port {
-            Some((p, path)) => Detected::found(vec![*p], path.clone()),
+            Some((p, path, how)) => {
+                Detected::found(vec![*p], path.clone()).because(match framework {
+                    Some(name) => format!("{name} app, {how}"),
+                    None => (*how).to_owned(),
+                })
+            }
             None => Detected::default(vec![DEFAULT_PORT], "the usual port of Node.js servers"),
         };
+        if framework == Some("Fastify") && listens.is_some() && !binds_everywhere {
+            if reads_host {
+                env.insert("HOST".to_owned(), "0.0.0.0".to_owned());
+            } else {
+                notes.push(format!(
+                    "{} starts Fastify, which listens on 127.0.0.1 unless told otherwise: pass host: \"0.0.0.0\" to listen(), or the container's port will not answer",
+                    listens.as_deref().unwrap_or_default()
+                ));
+            }
+        }
+        // Folders the code serves or renders from: sources without a build, assets with one.
+        let mut assets: Vec<String> = Vec::new();
+        let mut assets_from: Vec<String> = Vec::new();
+        for (folder, from) in &folders {
+            let covered = |list: &[String]| {
+                list.iter()
+                    .any(|s| folder == s || folder.starts_with(&format!("{s}/")))
+            };
+            if output.is_some() {
+                if !folder.starts_with(&format!("{}/", output.as_deref().unwrap_or_default())) {
+                    assets.push(folder.clone());
+                    assets_from.push(format!("{folder} ({from})"));
+                }
+            } else if !covered(&sources.value) {
+                sources.value.push(folder.clone());
+                let why = format!("{folder} is named in {from}");
+                sources.why = Some(match sources.why.take() {
+                    Some(before) => format!("{before}; {why}"),
+                    None => why,
+                });
+            }
+        }
+        // `next start` reads public/ and the config beside .next/.
+        if output.as_deref() == Some(".next") {
+            for name in [
+                "public",
+                "next.config.js",
+                "next.config.mjs",
+                "next.config.cjs",
+            ] {
+                if files.is_dir(name) || files.is_file(name) {
+                    if !assets.contains(&name.to_owned()) {
+                        assets.push(name.to_owned());
+                    }
+                    assets_from.push(format!("{name} (next start reads it)"));
+                }
+            }
+        }
+        if !assets.is_empty() {
+            settings.push(Setting::new(
+                "assets",
+                "Folders the code reads at run time, copied beside the build output",
+                Detected::found(
+                    SettingValue::List(assets),
+                    format!("read at run time: {}", assets_from.join(", ")),
+                ),
+            ));
+        }
+        // A service inside a workspace: the root's lock file and the packages it depends on.
+        let has_build = settings.iter().any(|s| s.key == "build");
+        if let Some(ws) = workspace::find(files.root(), &package, has_build) {
+            let root = crate::stacks::node::workspace_root_of(&ws.path);
+            if let Some(setting) = settings.iter_mut().find(|s| s.key == "package_manager") {
+                setting.value = Detected::found(
+                    SettingValue::Text(ws.manager.0.clone()),
+                    ws.manager.1.clone(),
+                );
+            }
+            settings.retain(|s| {
+                !((s.key == "pnpm_version" && ws.manager.0 != "pnpm")
+                    || (s.key == "yarn_version" && ws.manager.0 != "yarn"))
+            });
+            settings.push(Setting::text(
+                "workspace",
+                "This service's folder in its workspace: the build context is the workspace root, and only this service's dependency closure is installed",
+                Detected::found(ws.path.clone(), ws.declared_in.clone()),
+            ));
+            if !ws.packages.is_empty() {
+                settings.push(Setting::new(
+                    "workspace_packages",
+                    "The workspace packages this service depends on (folders from the workspace root): their package.json files join the dependency layer",
+                    Detected::found(SettingValue::List(ws.packages.clone()), format!("package.json dependencies, followed through the workspace packages of {root}/")),
+                ));
+            }
+            if !ws.has_lock {
+                notes.push(format!(
+                    "the workspace root {root} has no lock file: run `{} install` there first",
+                    ws.manager.0
+                ));
+            }
+            match ws.berry {
+                Some(true) => notes.push("the workspace uses Yarn 2+ (Berry) with the node-modules linker: dgen installs with Yarn 1, which reads a Berry yarn.lock only after `yarn install` with Yarn 1; use npm or pnpm, or Yarn 1".to_owned()),
+                Some(false) => notes.push("the workspace uses Yarn 2+ (Berry) with Plug'n'Play: not supported; use the node-modules linker with Yarn 1, npm or pnpm".to_owned()),
+                None => {}
+            }
+        }
+
         let from_start = !env.is_empty();
         if reads_port.is_some() || port.is_none() {
             env.insert("PORT".to_owned(), ports.value[0].to_string());

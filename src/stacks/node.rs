@@ -10,6 +10,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+mod workspace;
+
 use super::{Probe, Stack};
 use crate::manifest::spans::Seg;
 use crate::manifest::{Checker, Manifest, StackName, User};
@@ -40,6 +42,24 @@ pub struct NodeSettings {
     /// a build, only this reaches the final image (at the same path under `workdir`), beside
     /// `package.json` and the production `node_modules`.
     pub output: String,
+    /// With a build: paths the app reads at run time that the build does not write (static
+    /// files, templates, e.g. `["public", "views"]`), copied into the final image as they are,
+    /// beside the output. Without a build the sources are copied as they are anyway.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assets: Vec<String>,
+    /// When the service lives inside an npm, Yarn 1 or pnpm workspace: this service's folder
+    /// relative to the workspace root, e.g. `apps/api` (the manifest sits in that folder, so the
+    /// root is as many folders up). The build context becomes the workspace root: the image gets
+    /// the root's lock file and `package.json`, and installs only this service's production
+    /// dependency closure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+    /// The workspace packages this service depends on, directly or through each other, as
+    /// folders relative to the workspace root, e.g. `["packages/shared"]`: their `package.json`
+    /// files join the dependency layer and their folders are copied after it (with
+    /// `workspace`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workspace_packages: Vec<String>,
 }
 
 impl Default for NodeSettings {
@@ -51,6 +71,9 @@ impl Default for NodeSettings {
             yarn_version: DEFAULT_YARN_VERSION.to_owned(),
             build: Vec::new(),
             output: "dist".to_owned(),
+            assets: Vec::new(),
+            workspace: None,
+            workspace_packages: Vec::new(),
         }
     }
 }
@@ -116,6 +139,9 @@ pub struct Toolchain<'a> {
     pub pnpm_version: &'a str,
     /// The Yarn version.
     pub yarn_version: &'a str,
+    /// Whether the project is a package of a workspace, whose lock file is at the workspace
+    /// root (checked by the workspace's own checks).
+    pub in_workspace: bool,
 }
 
 impl Toolchain<'_> {
@@ -170,6 +196,7 @@ impl Toolchain<'_> {
         c.must_exist(&manager, "package.json", "Node.js package file", true);
         let lock = self.package_manager.lock_file();
         if let Some(dir) = c.project_dir()
+            && !self.in_workspace
             && dir.join("package.json").exists()
             && !dir.join(lock).exists()
         {
@@ -321,8 +348,54 @@ pub fn validate_build(
     }
 }
 
+/// Checks `[node] assets`: plain relative paths that exist, outside the build output.
+fn validate_assets(c: &mut Checker<'_>, s: &NodeSettings) {
+    let output = s.output.trim_end_matches('/');
+    for (i, asset) in s.assets.iter().enumerate() {
+        let at = ["node".into(), "assets".into(), i.into()];
+        if !is_plain_relative_path(asset) {
+            c.error(
+                "node-assets",
+                &at,
+                format!("asset `{asset}` must be a plain relative path inside the project"),
+                "expected e.g. \"public\"",
+            );
+            continue;
+        }
+        let asset = asset.trim_end_matches('/');
+        if !s.build.is_empty()
+            && (asset == output
+                || asset.starts_with(&format!("{output}/"))
+                || output.starts_with(&format!("{asset}/")))
+        {
+            c.error(
+                "node-assets",
+                &at,
+                format!("`{asset}` overlaps the build output `{output}`"),
+                "the build writes here",
+            );
+            continue;
+        }
+        c.must_exist(&at, asset, "asset", true);
+    }
+}
+
 /// The Node.js stack.
 pub struct Node;
+
+/// The workspace root relative to a service at `path` in it: `../..` for `apps/api`.
+pub fn workspace_root_of(path: &str) -> String {
+    workspace::root_of(path)
+}
+
+/// Whether `manifest` is a Node.js service inside a workspace, built from the workspace root.
+pub fn in_workspace(manifest: &Manifest) -> bool {
+    manifest.stack == StackName::Node
+        && manifest
+            .node
+            .as_ref()
+            .is_some_and(|s| s.workspace.is_some())
+}
 
 fn settings(manifest: &Manifest) -> NodeSettings {
     manifest.node.clone().unwrap_or_default()
@@ -336,6 +409,7 @@ fn toolchain(s: &NodeSettings) -> Toolchain<'_> {
         package_manager: s.package_manager,
         pnpm_version: &s.pnpm_version,
         yarn_version: &s.yarn_version,
+        in_workspace: s.workspace.is_some(),
     }
 }
 
@@ -349,10 +423,24 @@ fn image_user(user: &User) -> bool {
 #[derive(Serialize)]
 struct Context {
     pm: PackageManagerContext,
+    /// The workspace build, when the service lives in a workspace.
+    ws: Option<workspace::WorkspaceContext>,
+    /// compose's `build:` when the context is not the manifest's folder.
+    compose_build: Option<ComposeBuild>,
     build: Vec<String>,
     output: Option<String>,
+    assets: Vec<String>,
     image_user: bool,
     image_uid: u32,
+}
+
+/// compose's `build:` of a service whose build context is elsewhere.
+#[derive(Serialize)]
+struct ComposeBuild {
+    /// The context, relative to compose.yaml.
+    context: String,
+    /// The Dockerfile, relative to the context.
+    dockerfile: String,
 }
 
 impl Stack for Node {
@@ -368,6 +456,27 @@ impl Stack for Node {
         let s = settings(manifest);
         toolchain(&s).validate(c);
         validate_build(c, "node", &s.build, &s.output, &manifest.app.sources);
+        validate_assets(c, &s);
+        if let Some(path) = &s.workspace {
+            workspace::validate(
+                c,
+                s.package_manager,
+                path,
+                &s.workspace_packages,
+                &manifest.app.sources,
+            );
+        } else if !s.workspace_packages.is_empty() {
+            c.error(
+                "node-workspace",
+                &["node".into(), "workspace_packages".into()],
+                "workspace packages without `workspace`",
+                "needs [node] workspace",
+            )
+            .help = Some(
+                "set `workspace` to this service's folder relative to the workspace root"
+                    .to_owned(),
+            );
+        }
         if manifest.user.name == "node"
             && manifest.user.uid.is_some_and(|uid| uid != NODE_IMAGE_UID)
         {
@@ -405,10 +514,28 @@ impl Stack for Node {
     fn context(&self, manifest: &Manifest) -> minijinja::Value {
         let s = settings(manifest);
         let has_build = !s.build.is_empty();
+        let pm = toolchain(&s).context();
+        let ws = s.workspace.as_deref().map(|path| {
+            workspace::context(s.package_manager, path, &s.workspace_packages, pm.cache)
+        });
+        let compose_build = ws.as_ref().map(|ws| ComposeBuild {
+            context: ws.root.clone(),
+            dockerfile: format!("{}/Dockerfile", ws.path),
+        });
         minijinja::Value::from(minijinja::value::Serde(Context {
-            pm: toolchain(&s).context(),
+            pm,
+            ws,
+            compose_build,
             build: s.build.clone(),
             output: has_build.then(|| s.output.trim_end_matches('/').to_owned()),
+            assets: if has_build {
+                s.assets
+                    .iter()
+                    .map(|a| a.trim_end_matches('/').to_owned())
+                    .collect()
+            } else {
+                Vec::new()
+            },
             image_user: image_user(&manifest.user),
             image_uid: NODE_IMAGE_UID,
         }))
@@ -507,6 +634,7 @@ mod tests {
                 package_manager: pm,
                 pnpm_version: DEFAULT_PNPM_VERSION,
                 yarn_version: DEFAULT_YARN_VERSION,
+                in_workspace: false,
             };
             let ctx = t.context();
             assert!(

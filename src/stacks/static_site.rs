@@ -74,6 +74,7 @@ fn toolchain(s: &StaticSettings) -> Toolchain<'_> {
         version: &s.node_version,
         package_manager: s.package_manager,
         pnpm_version: &s.pnpm_version,
+        in_workspace: false,
         yarn_version: &s.yarn_version,
     }
 }

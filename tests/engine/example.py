@@ -47,6 +47,27 @@ class Example:
     manifest: dict
     notes: list[str] = field(default_factory=list)
     dir: Path | None = None  # the prepared temp copy
+    # Where dgen.toml is, relative to the example: "" at its root; a workspace service's folder
+    # (e.g. apps/api) when the example is a whole workspace.
+    service_dir: str = ""
+
+    @property
+    def app_dir(self) -> Path:
+        """The folder of dgen.toml, the Dockerfile and compose.yaml (in the temp copy once prepared)."""
+        base = self.dir or self.source
+        return base / self.service_dir if self.service_dir else base
+
+    @property
+    def context_dir(self) -> Path:
+        """The build context: compose.yaml's `build.context`, relative to the manifest's folder."""
+        compose = self.app_dir / "compose.yaml"
+        match = re.search(r'^\s+context:\s*"?([^"\n]+?)"?\s*$', compose.read_text(), re.M) if compose.is_file() else None
+        return (self.app_dir / match[1]).resolve() if match else self.app_dir
+
+    @property
+    def dockerfile_path(self) -> Path | None:
+        """The Dockerfile to pass with -f when the context is not the manifest's folder."""
+        return self.app_dir / "Dockerfile" if self.service_dir else None
 
     @property
     def service(self) -> str:
@@ -82,7 +103,7 @@ class Example:
         return f"dgen-engine-test/{self.name}:latest"
 
     def dockerfile_text(self) -> str:
-        return ((self.dir or self.source) / "Dockerfile").read_text()
+        return (self.app_dir / "Dockerfile").read_text()
 
     def base_images(self) -> list[str]:
         return base_images(self.dockerfile_text())
@@ -94,17 +115,24 @@ def discover(examples_dir: Path, only: list[str]) -> list[Example]:
     for path in sorted(p for p in examples_dir.iterdir() if p.is_dir()) if examples_dir.is_dir() else []:
         if only and path.name not in only:
             continue
+        service_dir = ""
         if not (path / "dgen.toml").is_file():
-            continue
-        if not (path / "Dockerfile").is_file():
+            # A whole workspace: the one service manifest inside it (not under node_modules).
+            nested = [m for m in sorted(path.glob("*/*/dgen.toml")) + sorted(path.glob("*/dgen.toml"))
+                      if "node_modules" not in m.parts]
+            if len(nested) != 1:
+                continue
+            service_dir = str(nested[0].parent.relative_to(path))
+        app_dir = path / service_dir if service_dir else path
+        if not (app_dir / "Dockerfile").is_file():
             log(f"{path.name}: has dgen.toml but no generated Dockerfile; not tested")
             continue
-        manifest = tomllib.loads((path / "dgen.toml").read_text())
+        manifest = tomllib.loads((app_dir / "dgen.toml").read_text())
         if manifest.get("stack") in NOT_BUILDABLE_HERE:
             log(f"{path.name}: SKIPPED, not built: {NOT_BUILDABLE_HERE[manifest['stack']]}")
             skipped.add(path.name)
             continue
-        examples.append(Example(path.name, path, manifest))
+        examples.append(Example(path.name, path, manifest, service_dir=service_dir))
     missing = set(only) - {e.name for e in examples} - skipped
     if missing:
         raise LookupError(f"no testable example named {', '.join(sorted(missing))} in {examples_dir}")
@@ -194,7 +222,7 @@ def _adapt_compose(example: Example) -> None:
 
 
 def _adapt_dockerfile(example: Example) -> None:
-    path = example.dir / "Dockerfile"
+    path = example.app_dir / "Dockerfile"
     text = path.read_text()
     if SYNTAX_DIRECTIVE.match(text):
         text = SYNTAX_DIRECTIVE.sub("", text, count=1)
@@ -208,9 +236,10 @@ def _adapt_dockerfile(example: Example) -> None:
 
 def planted_paths(example: Example) -> list[str]:
     paths = list(PLANTED_AT_ROOT) + list(PLANTED_BY_STACK.get(example.manifest.get("stack"), {}))
+    prefix = f"{example.service_dir}/" if example.service_dir else ""
     for source in example.sources:
-        if (example.source / source).is_dir():
-            paths += [f"{source.rstrip('/')}/{p}" for p in PLANTED_IN_SOURCE_DIRS]
+        if (example.source / prefix / source).is_dir():
+            paths += [f"{prefix}{source.rstrip('/')}/{p}" for p in PLANTED_IN_SOURCE_DIRS]
     return paths
 
 
@@ -230,7 +259,7 @@ def _plant(example: Example) -> None:
 def _env_file(example: Example) -> str:
     """The runtime env file compose reads: the example's .env.example with every empty value filled with a
     throwaway test value (e.g. POSTGRES_PASSWORD, read by both the app and the postgres image)."""
-    template = example.dir / ".env.example"
+    template = example.app_dir / ".env.example"
     if not template.is_file():
         return ""
     lines = []
@@ -245,7 +274,7 @@ def _env_file(example: Example) -> str:
 def edit_one_source(example: Example) -> str:
     """Append a comment to one application source file; returns its path relative to the example."""
     for source in example.sources:
-        root = example.dir / source
+        root = example.app_dir / source
         candidates = sorted(root.rglob("*")) if root.is_dir() else [root]
         for path in candidates:
             if path.is_file() and path.suffix in COMMENT_SYNTAX and "__pycache__" not in path.parts:

@@ -149,7 +149,8 @@ class ExampleCheck:
     # -- 1 --
 
     def cold_build(self) -> str:
-        build = self.docker.build(self.example.dir, self.example.tag, no_cache=True)
+        build = self.docker.build(self.example.context_dir, self.example.tag, no_cache=True,
+                                  dockerfile=self.example.dockerfile_path)
         if not build.ok:
             raise Broken(f"docker build failed after {build.seconds:.0f}s:\n{build.tail()}")
         # (FROM and WORKDIR may show CACHED even so: BuildKit shares them between stages of one build)
@@ -258,9 +259,13 @@ class ExampleCheck:
         with tempfile.TemporaryDirectory(prefix="dgen-context-") as tmp:
             probe = Path(tmp) / "Probe.Dockerfile"
             probe.write_text("FROM scratch\nCOPY . /\n")
+            # A Dockerfile-specific ignore file (a workspace service's) applies to the probe too.
+            own_ignore = self.example.app_dir / "Dockerfile.dockerignore"
+            if self.example.dockerfile_path and own_ignore.is_file():
+                (Path(tmp) / "Probe.Dockerfile.dockerignore").write_text(own_ignore.read_text())
             out = Path(tmp) / "context"
             result = self.docker.run("build", "--network", "none", "-f", str(probe), "-o",
-                                     f"type=local,dest={out}", str(self.example.dir), check=False)
+                                     f"type=local,dest={out}", str(self.example.context_dir), check=False)
             if result.returncode != 0:
                 raise Broken(f"could not export the build context: {result.stderr.strip()[-500:]}")
             return [p for p in planted_paths(self.example) if (out / p).exists() or (out / p).is_symlink()]
@@ -269,7 +274,8 @@ class ExampleCheck:
 
     def warm_rebuild_reuses_dependencies(self) -> str:
         edited = edit_one_source(self.example)
-        build = self.docker.build(self.example.dir, self.example.tag)
+        build = self.docker.build(self.example.context_dir, self.example.tag,
+                                  dockerfile=self.example.dockerfile_path)
         if not build.ok:
             raise Broken(f"rebuild after editing {edited} failed:\n{build.tail()}")
         self.metrics.warm_s = build.seconds
@@ -293,17 +299,26 @@ class ExampleCheck:
     # -- 7 --
 
     def compose_up_healthy_and_down(self) -> str:
-        compose_file = self.example.dir / "compose.yaml"
+        compose_file = self.example.app_dir / "compose.yaml"
         if not compose_file.exists():
             raise Broken("no compose.yaml next to the manifest")
-        override = self.example.dir / "compose.engine-test.yaml"
+        override = self.example.app_dir / "compose.engine-test.yaml"
+        # A service whose build context is elsewhere (a workspace root) is built by compose
+        # itself, as a user runs `docker compose build`, into the image the override names.
+        build_override = "    build:\n      network: host\n" if self.example.service_dir else ""
         override.write_text(f'services:\n  {self.example.service}:\n    image: "{self.example.tag}"\n'
-                            + self._health_override())
-        (self.example.dir / ".env").touch()
-        compose = Compose(self.docker, self.project, self.example.dir, [compose_file, override])
+                            + build_override + self._health_override())
+        (self.example.app_dir / ".env").touch()
+        compose = Compose(self.docker, self.project, self.example.app_dir, [compose_file, override])
         problems = []
         try:
-            summary = self._compose_up(compose)
+            built = ""
+            if self.example.service_dir:
+                started = time.monotonic()
+                compose.run("build", self.example.service, extra_env={"COMPOSE_DOCKER_CLI_BUILD": "1",
+                                                                      "DOCKER_BUILDKIT": "1"})
+                built = f"`docker-compose build` through its context in {time.monotonic() - started:.1f}s; "
+            summary = built + self._compose_up(compose)
         except Broken as broken:
             problems.append(str(broken))
         leftovers = compose.down()
@@ -401,10 +416,11 @@ class Compose:
         for path in files:
             self.base += ["-f", str(path)]
 
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    def run(self, *args: str, check: bool = True, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        env = {**self.docker.env, **(extra_env or {})} if extra_env else self.docker.env
         try:
             result = subprocess.run([*self.base, *args], cwd=self.directory, capture_output=True, text=True,
-                                    env=self.docker.env, timeout=COMPOSE_TIMEOUT)
+                                    env=env, timeout=COMPOSE_TIMEOUT)
         except subprocess.TimeoutExpired:
             if not check:
                 return subprocess.CompletedProcess(args, 124, "", f"timed out after {COMPOSE_TIMEOUT}s")

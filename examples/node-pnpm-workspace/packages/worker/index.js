@@ -1,0 +1,3 @@
+'use strict';
+
+console.log(require('left-pad')('worker', 10));

@@ -1,0 +1,252 @@
+//! A service inside an npm, Yarn 1 or pnpm workspace (`[node] workspace`).
+//!
+//! The build context is the workspace root. The dependency layer gets the root's `package.json`
+//! and lock file (and `pnpm-workspace.yaml`), the service's `package.json` and those of the
+//! workspace packages it depends on, and installs only the service's production dependency
+//! closure: `npm ci --workspace DIR --omit=dev`, `pnpm install --filter "{DIR}..." --prod`, or
+//! Yarn 1's `install --production` (Yarn 1 installs the workspaces whose `package.json` it finds,
+//! and only those are there). The sources of the service and of those packages are copied after
+//! it (P09).
+
+use serde::Serialize;
+
+use super::{NodePackageManager, is_plain_relative_path};
+use crate::manifest::Checker;
+
+/// The template variables of a workspace build.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkspaceContext {
+    /// The service's folder relative to the workspace root, e.g. `apps/api`.
+    pub path: String,
+    /// The workspace root relative to the service's folder, e.g. `../..`.
+    pub root: String,
+    /// Files of the root the install reads: `package.json`, the lock file, `pnpm-workspace.yaml`.
+    pub root_files: Vec<String>,
+    /// The `package.json` of the service and of each workspace package it depends on.
+    pub manifests: Vec<String>,
+    /// The workspace packages the service depends on (folders relative to the root).
+    pub packages: Vec<String>,
+    /// Installs the service's production dependency closure.
+    pub install_production: String,
+    /// Installs the closure with dev dependencies, and the root's own (build tools often live
+    /// there).
+    pub install_all: String,
+}
+
+/// `../..` for `apps/api`.
+pub fn root_of(path: &str) -> String {
+    let depth = path.trim_end_matches('/').split('/').count();
+    vec![".."; depth].join("/")
+}
+
+/// The files of the workspace root the install needs.
+pub fn root_files(pm: NodePackageManager) -> Vec<String> {
+    let mut files = vec!["package.json".to_owned(), pm.lock_file().to_owned()];
+    if pm == NodePackageManager::Pnpm {
+        files.push("pnpm-workspace.yaml".to_owned());
+    }
+    files
+}
+
+/// The template variables for the service at `path` with the workspace `packages`.
+pub fn context(
+    pm: NodePackageManager,
+    path: &str,
+    packages: &[String],
+    cache: &str,
+) -> WorkspaceContext {
+    let path = path.trim_end_matches('/').to_owned();
+    let packages: Vec<String> = packages
+        .iter()
+        .map(|p| p.trim_end_matches('/').to_owned())
+        .collect();
+    let mut manifests = vec![format!("{path}/package.json")];
+    manifests.extend(packages.iter().map(|p| format!("{p}/package.json")));
+    let (production, all) = match pm {
+        NodePackageManager::Npm => (
+            format!("npm ci --omit=dev --workspace {path} --no-audit --no-fund"),
+            format!("npm ci --workspace {path} --include-workspace-root --no-audit --no-fund"),
+        ),
+        NodePackageManager::Yarn => (
+            format!(
+                "yarn install --frozen-lockfile --non-interactive --production --cache-folder {cache}"
+            ),
+            format!("yarn install --frozen-lockfile --non-interactive --cache-folder {cache}"),
+        ),
+        NodePackageManager::Pnpm => (
+            format!(
+                "pnpm install --frozen-lockfile --prod --filter \"{{{path}}}...\" --store-dir {cache}"
+            ),
+            format!(
+                "pnpm install --frozen-lockfile --filter \"{{{path}}}...\" --filter \"{{.}}\" --store-dir {cache}"
+            ),
+        ),
+    };
+    WorkspaceContext {
+        root: root_of(&path),
+        root_files: root_files(pm),
+        manifests,
+        packages,
+        path,
+        install_production: format!("{production} \\\n    && mkdir -p node_modules"),
+        install_all: all,
+    }
+}
+
+/// Checks the workspace settings and, with the project directory, that the workspace root has
+/// what the install reads: a missing lock file is an error, since the build cannot work without.
+pub fn validate(
+    c: &mut Checker<'_>,
+    pm: NodePackageManager,
+    path: &str,
+    packages: &[String],
+    sources: &[String],
+) {
+    let mut ok = true;
+    if !is_plain_relative_path(path) {
+        ok = false;
+        c.error(
+            "node-workspace",
+            &["node".into(), "workspace".into()],
+            format!("workspace path `{path}` must be a plain relative path"),
+            "expected e.g. \"apps/api\"",
+        )
+        .help = Some(
+            "this service's folder relative to the workspace root: letters, digits, `.`, `_`, `-` and `/`, without `..`"
+                .to_owned(),
+        );
+    }
+    for (i, package) in packages.iter().enumerate() {
+        if !is_plain_relative_path(package) {
+            ok = false;
+            c.error(
+                "node-workspace",
+                &["node".into(), "workspace_packages".into(), i.into()],
+                format!("workspace package `{package}` must be a plain relative path"),
+                "expected e.g. \"packages/shared\"",
+            );
+        } else if package.trim_end_matches('/') == path.trim_end_matches('/') {
+            c.error(
+                "node-workspace",
+                &["node".into(), "workspace_packages".into(), i.into()],
+                format!("`{package}` is this service itself"),
+                "the service's own folder",
+            )
+            .help = Some("list only the workspace packages the service depends on".to_owned());
+        }
+    }
+    for (i, source) in sources.iter().enumerate() {
+        if !is_plain_relative_path(source) {
+            c.error(
+                "node-workspace",
+                &["app".into(), "sources".into(), i.into()],
+                format!("`{source}` must be a plain relative path in a workspace build"),
+                "copied from the workspace root",
+            )
+            .help = Some(
+                "letters, digits, `.`, `_`, `-` and `/`: the Dockerfile and the allow-list .dockerignore name it under the service's folder"
+                    .to_owned(),
+            );
+        }
+    }
+    let Some(dir) = c.project_dir().map(std::path::Path::to_path_buf) else {
+        return;
+    };
+    if !ok {
+        return;
+    }
+    let root = dir.join(root_of(path));
+    let at = &["node".into(), "workspace".into()];
+    let same = match (root.join(path).canonicalize(), dir.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if !same {
+        c.error(
+            "node-workspace",
+            at,
+            format!("this manifest's folder is not `{path}` under its workspace root"),
+            "not where the manifest is",
+        )
+        .help = Some(
+            "set it to the manifest's folder relative to the workspace root (the folder whose package.json has `workspaces`, or pnpm-workspace.yaml)"
+                .to_owned(),
+        );
+        return;
+    }
+    let shown_root = root_of(path);
+    for file in root_files(pm) {
+        if root.join(&file).is_file() {
+            continue;
+        }
+        let (message, help) = if file == pm.lock_file() {
+            (
+                format!(
+                    "the workspace has no lock file: {shown_root}/{file} does not exist, and the image installs from it"
+                ),
+                format!(
+                    "run `{}` in the workspace root ({shown_root}), then render again",
+                    match pm {
+                        NodePackageManager::Npm => "npm install",
+                        NodePackageManager::Yarn => "yarn install",
+                        NodePackageManager::Pnpm => "pnpm install",
+                    }
+                ),
+            )
+        } else {
+            (
+                format!("{shown_root}/{file} does not exist"),
+                format!("the {} workspace root needs it", pm.as_str()),
+            )
+        };
+        c.error("node-workspace", at, message, "workspace root")
+            .help = Some(help);
+    }
+    for (i, package) in packages.iter().enumerate() {
+        let package = package.trim_end_matches('/');
+        if !root.join(package).join("package.json").is_file() {
+            c.error(
+                "node-workspace",
+                &["node".into(), "workspace_packages".into(), i.into()],
+                format!("{shown_root}/{package}/package.json does not exist"),
+                "not a workspace package",
+            )
+            .help = Some("name folders relative to the workspace root".to_owned());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_root_is_as_many_folders_up() {
+        assert_eq!(root_of("api"), "..");
+        assert_eq!(root_of("apps/api"), "../..");
+        assert_eq!(root_of("services/team/api/"), "../../..");
+    }
+
+    #[test]
+    fn each_manager_installs_only_the_closure_for_production() {
+        let packages = vec!["packages/shared/".to_owned()];
+        let npm = context(NodePackageManager::Npm, "apps/api", &packages, "/c");
+        assert!(npm.install_production.contains("--workspace apps/api"));
+        assert!(npm.install_production.contains("--omit=dev"));
+        assert!(!npm.install_all.contains("--omit=dev"));
+        assert_eq!(
+            npm.manifests,
+            ["apps/api/package.json", "packages/shared/package.json"]
+        );
+        let pnpm = context(NodePackageManager::Pnpm, "apps/api", &packages, "/c");
+        assert!(
+            pnpm.install_production
+                .contains("--filter \"{apps/api}...\"")
+        );
+        assert!(pnpm.install_production.contains("--prod"));
+        assert!(pnpm.root_files.contains(&"pnpm-workspace.yaml".to_owned()));
+        let yarn = context(NodePackageManager::Yarn, "apps/api", &packages, "/c");
+        assert!(yarn.install_production.contains("--production"));
+        assert_eq!(yarn.root, "../..");
+    }
+}
