@@ -105,7 +105,7 @@ fn layers_reordered_source_copied_above_the_install_p09() {
         (
             1,
             drifted(&[
-                "Dockerfile:11: COPY . . comes before the dependency install RUN python -m venv /opt/venv && pip ins…: every source edit reinstalls dependencies (P09) (lines 11, 12)",
+                "Dockerfile:11: COPY . . comes before the dependency install RUN --mount=type=cache,target=/root/.ca…: every source edit reinstalls dependencies (P09) (lines 11, 12)",
                 "Dockerfile:11: stage builder: COPY . . added",
             ])
         )
