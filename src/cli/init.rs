@@ -378,13 +378,26 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
     }
 
     let text = init::write::manifest_text(&detection);
-    if let Err(diagnostics) = manifest::parse(&text, None) {
-        eprint!(
-            "{}",
-            diagnostic::render(&manifest_shown, &text, &diagnostics, err_color)
-        );
-        eprintln!("error: the manifest dgen init would write has problems; nothing was written");
-        eprintln!("  help: set the values with flags (--command, --source, --port, ...)");
+    // Checked against the project's files too: init never writes a manifest that `dgen render`
+    // refuses, and never exits 0 after an error.
+    let loaded = match manifest::parse(&text, Some(&dir)) {
+        Ok(loaded) => loaded,
+        Err(diagnostics) => {
+            eprint!(
+                "{}",
+                diagnostic::render(&manifest_shown, &text, &diagnostics, err_color)
+            );
+            eprintln!(
+                "error: `dgen render` would refuse the manifest dgen init would write; nothing was written"
+            );
+            eprintln!(
+                "  help: fix the project's files as the errors above say and rerun `dgen init`, or set the values with flags (--command, --source, --port, --set KEY=VALUE, ...)"
+            );
+            return ExitStatus::Error;
+        }
+    };
+    if let Err(error) = dgen::render::render(&loaded.manifest, MANIFEST_NAME) {
+        eprintln!("error: {error}; nothing was written");
         return ExitStatus::Error;
     }
     if let Err(error) = output::write_atomic(&manifest_path, text.as_bytes()) {
@@ -392,21 +405,11 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
         return ExitStatus::Error;
     }
     eprintln!("wrote {manifest_shown}");
-    match manifest::parse(&text, Some(&dir)) {
-        Ok(loaded) if !loaded.warnings.is_empty() => eprint!(
+    if !loaded.warnings.is_empty() {
+        eprint!(
             "{}",
             diagnostic::render(&manifest_shown, &text, &loaded.warnings, err_color)
-        ),
-        Ok(_) => {}
-        Err(diagnostics) => {
-            eprint!(
-                "{}",
-                diagnostic::render(&manifest_shown, &text, &diagnostics, err_color)
-            );
-            eprintln!(
-                "note: {manifest_shown} was written, but `dgen render` refuses it until these are fixed"
-            );
-        }
+        );
     }
     for note in hand_written(&dir) {
         eprintln!("note: {note}");
