@@ -161,10 +161,14 @@ impl Renderer {
                 .get_template(&template)
                 .and_then(|t| t.render(&ctx))
                 .map_err(|e| self.error(&template, &e))?;
+            let mut contents = tidy(&contents);
+            if kind == FileKind::DockerIgnore {
+                contents = crate::ignore::with_exceptions(&contents, &manifest.app.sources);
+            }
             files.push(RenderedFile {
                 kind,
                 path,
-                contents: tidy(&contents),
+                contents,
             });
         }
         Ok(files)

@@ -110,9 +110,9 @@ fn django_settings(
         return;
     };
     let copied = |path: &str| {
-        sources
-            .iter()
-            .any(|s| path == s.as_str() || path.starts_with(&format!("{}/", s.trim_end_matches('/'))))
+        sources.iter().any(|s| {
+            path == s.as_str() || path.starts_with(&format!("{}/", s.trim_end_matches('/')))
+        })
     };
     let Some(manage) = found.manage.clone().filter(|m| copied(m)) else {
         notes.push(format!(
@@ -152,7 +152,12 @@ fn django_settings(
             names.join(", ")
         ));
     }
-    let locales: Vec<String> = found.locales.iter().filter(|l| copied(l)).cloned().collect();
+    let locales: Vec<String> = found
+        .locales
+        .iter()
+        .filter(|l| copied(l))
+        .cloned()
+        .collect();
     if !locales.is_empty() {
         settings.push(Setting::new(
             "compilemessages",

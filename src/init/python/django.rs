@@ -43,7 +43,15 @@ pub fn required_env(text: &str) -> Vec<String> {
             }
             rest = after;
         }
-        for call in ["env(", "env.str(", "env.bool(", "env.list(", "env.int(", "env.db(", "config("] {
+        for call in [
+            "env(",
+            "env.str(",
+            "env.bool(",
+            "env.list(",
+            "env.int(",
+            "env.db(",
+            "config(",
+        ] {
             let mut rest = code;
             while let Some(i) = rest.find(call) {
                 let before = rest[..i].chars().last();
@@ -110,7 +118,9 @@ pub fn detect(files: &ProjectFiles) -> Django {
     for po in files.walk("", ".po", 6) {
         if let Some(i) = po.find("locale/") {
             let locale = po[..i + "locale".len()].to_owned();
-            if (locale == "locale" || locale.ends_with("/locale")) && !django.locales.contains(&locale) {
+            if (locale == "locale" || locale.ends_with("/locale"))
+                && !django.locales.contains(&locale)
+            {
                 django.locales.push(locale);
             }
         }
