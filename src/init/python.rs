@@ -231,7 +231,7 @@ impl Detector for Python {
             let unpinned: Vec<&str> = deps
                 .list
                 .iter()
-                .filter(|d| !d.is_pinned())
+                .filter(|d| !d.is_pinned() && !deps.locked.contains_key(&d.name))
                 .map(|d| d.name.as_str())
                 .collect();
             if !unpinned.is_empty() {
@@ -271,6 +271,29 @@ impl Detector for Python {
                 layout.add_source(word);
             }
         }
+        let mut named_in_code = Vec::new();
+        for (dir, file, how) in &scan.asset_dirs {
+            let cleaned = dir.trim_start_matches("./").trim_end_matches('/');
+            // Relative to the working directory, or (Flask) to the module's folder.
+            let beside = match file.rsplit_once('/') {
+                Some((folder, _)) => format!("{folder}/{cleaned}"),
+                None => cleaned.to_owned(),
+            };
+            for candidate in [cleaned.to_owned(), beside] {
+                if !candidate.is_empty()
+                    && files.is_dir(&candidate)
+                    && !layout
+                        .sources
+                        .iter()
+                        .any(|s| candidate == *s || candidate.starts_with(&format!("{s}/")))
+                {
+                    layout.add_source(&candidate);
+                    layout.left_out.retain(|(d, _)| *d != candidate);
+                    named_in_code.push(format!("{candidate} ({file}: {how})"));
+                    break;
+                }
+            }
+        }
         let mut env = entry.env;
         if layout.import_root == "src" {
             let mut vars = env.value.clone();
@@ -286,7 +309,18 @@ impl Detector for Python {
                 "no Python modules or packages found to copy: name them with --source".to_owned(),
             );
         }
-        let sources = super::sources::detected(layout.sources.clone(), &layout.left_out);
+        let mut sources = super::sources::detected(layout.sources.clone(), &layout.left_out);
+        if !named_in_code.is_empty() {
+            sources.why = Some(
+                format!(
+                    "{}; named in code: {}",
+                    sources.why.clone().unwrap_or_default(),
+                    named_in_code.join(", ")
+                )
+                .trim_start_matches("; ")
+                .to_owned(),
+            );
+        }
 
         let manager_name = Detected {
             value: manager::name(manager.package_manager.value).to_owned(),
