@@ -67,7 +67,13 @@ pub fn required_env(text: &str) -> Vec<String> {
                     continue;
                 };
                 let args = after[1 + end + 1..].split(')').next().unwrap_or("");
-                if !args.contains("default") {
+                // A default: `default=` anywhere, or a second positional argument.
+                let positional = args
+                    .trim_start()
+                    .strip_prefix(',')
+                    .and_then(|rest| rest.split(',').next())
+                    .is_some_and(|arg| !arg.trim().is_empty() && !arg.contains('='));
+                if !args.contains("default") && !positional {
                     push(&after[1..1 + end]);
                 }
             }
@@ -139,13 +145,15 @@ SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 DEBUG = os.environ.get("DEBUG", "0") == "1"
 DATABASES = {"default": env.db("DATABASE_URL")}
 HOSTS = env.list('ALLOWED_HOSTS', default=[])
+DEBUG = env.bool("DJANGO_DEBUG", False)
+PORT = config("PORT", cast=int)
 API = config("API_BASE")  # decouple
 # OLD = os.environ["COMMENTED"]
 x = myenv("NOT_THIS")
 "#;
         assert_eq!(
             required_env(text),
-            vec!["DJANGO_SECRET_KEY", "DATABASE_URL", "API_BASE"]
+            vec!["DJANGO_SECRET_KEY", "DATABASE_URL", "API_BASE", "PORT"]
         );
     }
 }

@@ -146,6 +146,18 @@ impl Ctx<'_> {
         };
         let wsgi = find("wsgi.py");
         let asgi = find("asgi.py");
+        // The server imports wsgi.py (or asgi.py): the settings module it sets wins over
+        // manage.py's, which is often the development one.
+        let served = if self.deps.installed("gunicorn") {
+            &wsgi
+        } else {
+            &asgi
+        };
+        let settings = served
+            .as_ref()
+            .and_then(|w| self.scan.django_settings.iter().find(|(f, _)| f == w))
+            .cloned()
+            .or(settings);
         let mut env = BTreeMap::new();
         let env = match &settings {
             Some((file, module)) => {

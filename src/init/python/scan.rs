@@ -146,8 +146,7 @@ fn server_call(file: &str, text: &str) -> Option<ServerCall> {
             let port = keyword(args, "port").and_then(|v| {
                 let digits: String = v
                     .split(|c: char| !c.is_ascii_digit())
-                    .filter(|d| d.len() >= 2)
-                    .next_back()
+                    .rfind(|d| d.len() >= 2)
                     .unwrap_or("")
                     .to_owned();
                 digits
