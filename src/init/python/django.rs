@@ -153,7 +153,7 @@ x = myenv("NOT_THIS")
 "#;
         assert_eq!(
             required_env(text),
-            vec!["DJANGO_SECRET_KEY", "DATABASE_URL", "API_BASE", "PORT"]
+            vec!["DJANGO_SECRET_KEY", "DATABASE_URL", "PORT", "API_BASE"]
         );
     }
 }
