@@ -139,7 +139,7 @@ fn django_requirements_folder_with_static_files_and_translations() {
         &steps,
         "COPY requirements/prod.txt requirements/base.txt ./requirements/",
     );
-    let install = position(&steps, "-r \"requirements/prod.txt\"");
+    let install = position(&steps, "-r requirements/prod.txt");
     let first_source = position(&steps, "COPY config ./config");
     assert!(copy < install && install < first_source, "{dockerfile}");
     // collectstatic after the sources, before USER, with the placeholder only on that command.

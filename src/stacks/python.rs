@@ -122,6 +122,25 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
             );
         }
     }
+    for (i, group) in s.optional_dependencies.iter().enumerate() {
+        let ok = group.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && group
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if !ok {
+            c.error(
+                "optional-dependencies",
+                &[
+                    "python".into(),
+                    "optional_dependencies".into(),
+                    crate::manifest::spans::Seg::from(i),
+                ],
+                format!("`{group}` is not an optional dependency group name"),
+                "not a group name",
+            )
+            .help = Some("letters, digits, `.`, `_` and `-` (PEP 685)".to_owned());
+        }
+    }
     let input = pip_input(s);
     if input != PipInput::Pyproject && !s.optional_dependencies.is_empty() {
         c.error(

@@ -60,7 +60,7 @@ pub fn detect(files: &ProjectFiles, pyproject: Option<&toml::Table>, has_pipfile
         .unwrap_or_default();
     if files.is_file("pdm.lock") || tool(pyproject, "pdm").is_some() {
         notes.push(
-            "PDM is not supported: export pinned requirements with `pdm export --prod -o requirements.txt`"
+            "pdm.lock is not read: without a requirements file the image installs [project] dependencies as declared; for PDM's locked versions run `pdm export --prod -o requirements.txt` and rerun `dgen init`"
                 .to_owned(),
         );
     }
