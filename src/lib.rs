@@ -9,6 +9,7 @@
 pub mod diagnostic;
 pub mod dockerfile;
 pub mod drift;
+pub mod ignore;
 pub mod init;
 pub mod lint;
 pub mod lock;

@@ -178,10 +178,16 @@ impl Renderer {
                 .get_template(&template)
                 .and_then(|t| t.render(&ctx))
                 .map_err(|e| self.error(&template, &e))?;
+            let mut contents = tidy(&contents);
+            // A workspace service's ignore file is an allow-list of every path its build uses
+            // (relative to the workspace root), so it needs no exceptions.
+            if kind == FileKind::DockerIgnore && !stacks::node::in_workspace(manifest) {
+                contents = crate::ignore::with_exceptions(&contents, &manifest.app.sources);
+            }
             files.push(RenderedFile {
                 kind,
                 path,
-                contents: tidy(&contents),
+                contents,
             });
         }
         Ok(files)

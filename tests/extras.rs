@@ -281,7 +281,8 @@ fn a_whole_override_replaces_the_template() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         std::fs::read_to_string(dir.path().join(".dockerignore")).unwrap(),
-        "# team ignore for demo\n*\n!app.py\n"
+        // A source the override would keep out (`templates`) still gets its exception.
+        "# team ignore for demo\n*\n!app.py\n\n# Sources named in dgen.toml that a pattern above would keep out of the build context\n!templates\n"
     );
 }
 

@@ -249,14 +249,37 @@ fn a_worker_script_gets_no_port_and_a_command_health_check() {
 #[test]
 fn a_pipfile_asks_for_a_requirements_export() {
     let case = Case::new("pipfile");
-    let (text, stderr) = case.init(&["--yes"]);
-    snapshot("pipfile", &stderr, &text);
-    assert!(stderr.contains("pipenv requirements > requirements.txt"));
-    let m = manifest(&text);
-    assert_eq!(m.python.unwrap().version, "3.12");
+    // No Pipfile.lock and no requirements.txt: the advice, exit 2 and nothing written, since
+    // `dgen render` would refuse the manifest.
+    let out = case.dgen(&["init", "--yes"]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("pipenv requirements > requirements.txt"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("error[path-missing]"), "{stderr}");
+    assert!(!case.path("dgen.toml").exists());
     // What `pipenv requirements` would write.
     case.write("requirements.txt", "flask==3.1.3\ngunicorn==23.0.0\n");
+    let (text, stderr) = case.init(&["--yes"]);
+    snapshot("pipfile", &stderr, &text);
+    let m = manifest(&text);
+    assert_eq!(m.python.unwrap().version, "3.12");
     case.assert_renders();
+
+    // With pipenv's lock, the image installs from it.
+    let case = Case::new("pipfile");
+    case.write(
+        "Pipfile.lock",
+        r#"{"_meta": {}, "default": {"flask": {"version": "==3.1.3", "hashes": ["sha256:00"]}}, "develop": {}}"#,
+    );
+    let (text, _) = case.init(&["--yes"]);
+    assert!(text.contains("requirements = \"Pipfile.lock\""), "{text}");
+    case.assert_renders();
+    let dockerfile = std::fs::read_to_string(case.path("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("COPY Pipfile.lock ./"), "{dockerfile}");
+    assert!(dockerfile.contains("json.load"), "{dockerfile}");
 }
 
 #[test]
@@ -289,6 +312,19 @@ fn an_unknown_project_writes_nothing() {
 #[test]
 fn an_unknown_project_with_stack_and_flags() {
     let case = Case::new("unknown");
+    // Without a requirements file `dgen render` would refuse the manifest: init writes nothing.
+    let out = case.dgen(&[
+        "init",
+        "--stack",
+        "python",
+        "--command",
+        "python -m http.server 8000",
+        "--source",
+        "README.md",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!case.path("dgen.toml").exists());
+    case.write("requirements.txt", "");
     let (text, _) = case.init(&[
         "--stack",
         "python",
@@ -307,7 +343,6 @@ fn an_unknown_project_with_stack_and_flags() {
         "a TCP check once there is a port"
     );
     assert!(text.contains("Set with --command."));
-    case.write("requirements.txt", "");
     case.assert_renders();
 }
 
@@ -408,13 +443,24 @@ fn flags_override_every_detected_value() {
     case.assert_renders();
 
     let case = Case::new("flask-gunicorn");
-    let (text, _) = case.init(&[
+    let args = [
         "--command",
         "gunicorn --bind 0.0.0.0:7000 app:app",
         "--no-healthcheck",
         "--package-manager",
         "uv",
-    ]);
+    ];
+    // uv needs pyproject.toml, which this project lacks: refused, nothing written.
+    let out = case.dgen(&[&["init"], &args[..]].concat());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("pyproject.toml"), "{stderr}");
+    assert!(!case.path("dgen.toml").exists());
+    case.write(
+        "pyproject.toml",
+        "[project]\nname = \"greeter\"\nversion = \"1.0\"\n",
+    );
+    let (text, _) = case.init(&args);
     let m = manifest(&text);
     assert_eq!(m.app.ports, vec![7000], "the ports follow the command");
     assert!(!m.healthcheck.enabled);

@@ -327,9 +327,6 @@ fn next_steps(d: &Detection, dir: &Path) -> String {
     out
 }
 
-/// Errors that say the project itself cannot be built as it is: init writes nothing then.
-const PROJECT_BLOCKERS: &[&str] = &["node-workspace"];
-
 /// Runs `dgen init`: detect, apply flags, ask (on a terminal), check, write, and say what next.
 pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
     let err_color = color.stderr();
@@ -424,29 +421,26 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
     if let Some((found, file)) = &from {
         text = init::from_dockerfile::extend_manifest(&text, found, file);
     }
-    if let Err(diagnostics) = manifest::parse(&text, None) {
-        eprint!(
-            "{}",
-            diagnostic::render(&manifest_shown, &text, &diagnostics, err_color)
-        );
-        eprintln!("error: the manifest dgen init would write has problems; nothing was written");
-        eprintln!("  help: set the values with flags (--command, --source, --port, ...)");
-        return ExitStatus::Error;
-    }
-    // Checked against the project too (paths, lock files) before anything is written. A
-    // project that cannot build as it is (a workspace without its lock file) gets nothing
-    // written; other problems are written and reported, for the user to fix in the manifest.
-    let (warnings, errors) = match manifest::parse(&text, Some(&dir)) {
-        Ok(loaded) => (loaded.warnings, Vec::new()),
-        Err(diagnostics) => (Vec::new(), diagnostics),
+    // Checked against the project's files too: init never writes a manifest that `dgen render`
+    // refuses, and never exits 0 after an error.
+    let loaded = match manifest::parse(&text, Some(&dir)) {
+        Ok(loaded) => loaded,
+        Err(diagnostics) => {
+            eprint!(
+                "{}",
+                diagnostic::render(&manifest_shown, &text, &diagnostics, err_color)
+            );
+            eprintln!(
+                "error: `dgen render` would refuse the manifest dgen init would write; nothing was written"
+            );
+            eprintln!(
+                "  help: fix the project's files as the errors above say and rerun `dgen init`, or set the values with flags (--command, --source, --port, --set KEY=VALUE, ...)"
+            );
+            return ExitStatus::Error;
+        }
     };
-    if errors.iter().any(|d| PROJECT_BLOCKERS.contains(&d.code)) {
-        eprint!(
-            "{}",
-            diagnostic::render(&manifest_shown, &text, &errors, err_color)
-        );
-        eprintln!("error: the project cannot be built as it is; nothing was written");
-        eprintln!("  help: fix the project as the help above says, then run dgen init again");
+    if let Err(error) = dgen::render::render(&loaded.manifest, MANIFEST_NAME) {
+        eprintln!("error: {error}; nothing was written");
         return ExitStatus::Error;
     }
     if let Err(error) = output::write_atomic(&manifest_path, text.as_bytes()) {
@@ -454,19 +448,10 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
         return ExitStatus::Error;
     }
     eprintln!("wrote {manifest_shown}");
-    if !warnings.is_empty() {
+    if !loaded.warnings.is_empty() {
         eprint!(
             "{}",
-            diagnostic::render(&manifest_shown, &text, &warnings, err_color)
-        );
-    }
-    if !errors.is_empty() {
-        eprint!(
-            "{}",
-            diagnostic::render(&manifest_shown, &text, &errors, err_color)
-        );
-        eprintln!(
-            "note: {manifest_shown} was written, but `dgen render` refuses it until these are fixed"
+            diagnostic::render(&manifest_shown, &text, &loaded.warnings, err_color)
         );
     }
     for note in hand_written(&dir) {

@@ -13,6 +13,7 @@
 //! | `[project] name`, `[tool.poetry] name`, the directory | `name` |
 
 mod deps;
+mod django;
 mod entry;
 mod layout;
 mod manager;
@@ -20,8 +21,8 @@ mod scan;
 mod version;
 
 use super::{
-    Detected, Detection, Detector, Health, ProjectFiles, Setting, Suggestion, project_name,
-    schema_file, services,
+    Detected, Detection, Detector, Health, ProjectFiles, Setting, SettingValue, Suggestion,
+    project_name, schema_file, services,
 };
 use crate::manifest::{App, StackName};
 use deps::Dependencies;
@@ -96,6 +97,79 @@ fn requirements_setting(value: Detected<String>) -> Setting {
     )
 }
 
+/// Django's build-time steps, from its settings.
+fn django_settings(
+    files: &ProjectFiles,
+    deps: &Dependencies,
+    sources: &[String],
+    settings: &mut Vec<Setting>,
+    notes: &mut Vec<String>,
+) {
+    let found = django::detect(files);
+    let Some(from) = found.collectstatic_from.clone() else {
+        return;
+    };
+    let copied = |path: &str| {
+        sources.iter().any(|s| {
+            path == s.as_str() || path.starts_with(&format!("{}/", s.trim_end_matches('/')))
+        })
+    };
+    let Some(manage) = found.manage.clone().filter(|m| copied(m)) else {
+        notes.push(format!(
+            "{from} enables staticfiles with STATIC_ROOT, but no manage.py is among the sources: add it and set [python] collectstatic = true"
+        ));
+        return;
+    };
+    settings.push(Setting::new(
+        "collectstatic",
+        "Run `manage.py collectstatic --noinput` at build time (root-owned output)",
+        Detected::found(
+            SettingValue::Bool(true),
+            format!("{from}: django.contrib.staticfiles and STATIC_ROOT"),
+        ),
+    ));
+    if manage != "manage.py" {
+        settings.push(Setting::text(
+            "manage",
+            "The manage.py the build-time commands run",
+            Detected::found(manage.clone(), "the project's layout"),
+        ));
+    }
+    if !found.required_env.is_empty() {
+        let names: Vec<String> = found.required_env.iter().map(|(n, _)| n.clone()).collect();
+        let mut origins: Vec<&str> = found.required_env.iter().map(|(_, f)| f.as_str()).collect();
+        origins.dedup();
+        settings.push(Setting::new(
+            "build_placeholders",
+            "Variables the settings read at import time: placeholders for the build-time commands only, never in the image",
+            Detected::found(
+                SettingValue::List(names.clone()),
+                format!("{} read without a default", origins.join(", ")),
+            ),
+        ));
+        notes.push(format!(
+            "the settings need {} at run time: set them in the env file (.env) that compose reads",
+            names.join(", ")
+        ));
+    }
+    let locales: Vec<String> = found
+        .locales
+        .iter()
+        .filter(|l| copied(l))
+        .cloned()
+        .collect();
+    if !locales.is_empty() {
+        settings.push(Setting::new(
+            "compilemessages",
+            "Locale folders whose .po catalogs are compiled at build time",
+            Detected::found(SettingValue::List(locales), "the .po files in the project"),
+        ));
+    }
+    if !deps.has("whitenoise") {
+        notes.push("STATIC_ROOT is collected at build time, but nothing serves it under gunicorn: add whitenoise (its middleware) or serve the files from a web server".to_owned());
+    }
+}
+
 impl Detector for Python {
     fn stack(&self) -> StackName {
         StackName::Python
@@ -129,20 +203,35 @@ impl Detector for Python {
             .requirements
             .as_ref()
             .map(|r| r.value.as_str())
-            .filter(|r| files.is_file(r));
+            .filter(|r| files.is_file(r))
+            .filter(|r| !r.ends_with("pyproject.toml") && !r.ends_with("Pipfile.lock"));
         let deps = Dependencies::gather(files, requirements, pyproject.as_ref(), pipfile.as_ref());
         notes.extend(deps.notes.iter().cloned());
+        let mut includes = None;
         if let Some(file) = requirements {
-            if !deps.includes.is_empty() {
-                notes.push(format!(
-                    "{file} pulls in {} (-r/-c): the image build copies only {file}, so the install would fail; merge them into one file and name it in [python] requirements",
-                    deps.includes.join(", ")
-                ));
+            match crate::stacks::python_deps::closure(files.root(), file) {
+                Ok(closure) if !closure.includes.is_empty() => {
+                    includes = Some(Detected::found(
+                        SettingValue::List(closure.includes),
+                        format!("what {file} pulls in (-r, -c, local paths), followed recursively"),
+                    ));
+                }
+                Ok(_) => {}
+                Err(problems) => {
+                    for problem in problems {
+                        notes.push(format!(
+                            "{}: {}; fix: {}",
+                            problem.at(),
+                            problem.message,
+                            problem.help
+                        ));
+                    }
+                }
             }
             let unpinned: Vec<&str> = deps
                 .list
                 .iter()
-                .filter(|d| !d.is_pinned())
+                .filter(|d| !d.is_pinned() && !deps.locked.contains_key(&d.name))
                 .map(|d| d.name.as_str())
                 .collect();
             if !unpinned.is_empty() {
@@ -182,6 +271,29 @@ impl Detector for Python {
                 layout.add_source(word);
             }
         }
+        let mut named_in_code = Vec::new();
+        for (dir, file, how) in &scan.asset_dirs {
+            let cleaned = dir.trim_start_matches("./").trim_end_matches('/');
+            // Relative to the working directory, or (Flask) to the module's folder.
+            let beside = match file.rsplit_once('/') {
+                Some((folder, _)) => format!("{folder}/{cleaned}"),
+                None => cleaned.to_owned(),
+            };
+            for candidate in [cleaned.to_owned(), beside] {
+                if !candidate.is_empty()
+                    && files.is_dir(&candidate)
+                    && !layout
+                        .sources
+                        .iter()
+                        .any(|s| candidate == *s || candidate.starts_with(&format!("{s}/")))
+                {
+                    layout.add_source(&candidate);
+                    layout.left_out.retain(|(d, _)| *d != candidate);
+                    named_in_code.push(format!("{candidate} ({file}: {how})"));
+                    break;
+                }
+            }
+        }
         let mut env = entry.env;
         if layout.import_root == "src" {
             let mut vars = env.value.clone();
@@ -197,7 +309,18 @@ impl Detector for Python {
                 "no Python modules or packages found to copy: name them with --source".to_owned(),
             );
         }
-        let sources = super::sources::detected(layout.sources.clone(), &layout.left_out);
+        let mut sources = super::sources::detected(layout.sources.clone(), &layout.left_out);
+        if !named_in_code.is_empty() {
+            sources.why = Some(
+                format!(
+                    "{}; named in code: {}",
+                    sources.why.clone().unwrap_or_default(),
+                    named_in_code.join(", ")
+                )
+                .trim_start_matches("; ")
+                .to_owned(),
+            );
+        }
 
         let manager_name = Detected {
             value: manager::name(manager.package_manager.value).to_owned(),
@@ -218,6 +341,16 @@ impl Detector for Python {
         ];
         if let Some(requirements) = manager.requirements.clone() {
             settings.push(requirements_setting(requirements));
+        }
+        if let Some(includes) = includes {
+            settings.push(Setting::new(
+                "requirements_includes",
+                "Files the requirements file pulls in, copied at their own paths before the install",
+                includes,
+            ));
+        }
+        if deps.has("django") {
+            django_settings(files, &deps, &sources.value, &mut settings, &mut notes);
         }
 
         // Each declared dependency, in the file it was declared in.

@@ -165,8 +165,28 @@ pub struct Python {
     pub version: String,
     /// How dependencies are installed, always from the lock file and without dev dependencies.
     pub package_manager: PythonPackageManager,
-    /// The requirements file installed with pip (package_manager = "pip").
+    /// What pip installs (package_manager = "pip"): a requirements file anywhere in the
+    /// project, `pyproject.toml` (its PEP 621 `[project] dependencies`, for a project with no lock
+    /// file) or `Pipfile.lock` (its `default` packages, with their hashes).
     pub requirements: String,
+    /// The files a requirements file pulls in (`-r`, `-c`, followed recursively), local wheels
+    /// or packages it names, and local `--find-links` folders: each is copied at its own path
+    /// before the install (P09). `dgen init` fills it; a manifest that misses one is refused.
+    pub requirements_includes: Vec<String>,
+    /// Optional dependency groups of `[project.optional-dependencies]` installed too
+    /// (requirements = "pyproject.toml").
+    pub optional_dependencies: Vec<String>,
+    /// Django: run `manage.py collectstatic --noinput` at build time, after the sources are
+    /// copied and before the user switches, so the collected files are root-owned.
+    pub collectstatic: bool,
+    /// Django: the `manage.py` the build-time commands run, relative to the workdir.
+    pub manage: String,
+    /// Django: `locale` folders (inside the sources) whose `.po` catalogs are compiled to `.mo`
+    /// at build time, as `compilemessages` does, in a build stage of their own.
+    pub compilemessages: Vec<String>,
+    /// Environment variables the settings need at import time, given a placeholder value while
+    /// the build-time management commands run only; never set in the image.
+    pub build_placeholders: Vec<String>,
     /// The uv version installed in the builder stage (package_manager = "uv").
     pub uv_version: String,
     /// The poetry version installed in the builder stage (package_manager = "poetry").
@@ -182,6 +202,12 @@ impl Default for Python {
             version: "3.12".to_owned(),
             package_manager: PythonPackageManager::Pip,
             requirements: "requirements.txt".to_owned(),
+            requirements_includes: Vec::new(),
+            optional_dependencies: Vec::new(),
+            collectstatic: false,
+            manage: "manage.py".to_owned(),
+            compilemessages: Vec::new(),
+            build_placeholders: Vec::new(),
             uv_version: "0.13.9".to_owned(),
             poetry_version: "2.5.1".to_owned(),
             compile_bytecode: false,

@@ -531,6 +531,65 @@ fn is_env_name(key: &str) -> bool {
             .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
 }
 
+/// A source the generated `.dockerignore` would keep out: refused when it looks like a secret
+/// (unless `[dockerignore] extra` re-includes it explicitly); secret-looking files inside a
+/// source folder are reported, since they will not reach the image.
+fn source_vs_dockerignore(m: &Manifest, c: &mut Checker<'_>, path: &[Seg<'_>], source: &str) {
+    let trimmed = source.trim_end_matches('/');
+    let explicit = m.dockerignore.extra.iter().any(|p| {
+        p.trim()
+            .strip_prefix('!')
+            .is_some_and(|p| p.trim().trim_end_matches('/') == trimmed)
+    });
+    if let Some(pattern) = crate::ignore::secret_pattern(trimmed)
+        && !explicit
+    {
+        c.error(
+            "source-secret",
+            path,
+            format!("`{source}` looks like a secret, and the generated .dockerignore keeps it out of the build context (`{pattern}`, P14)"),
+            "secret-looking source",
+        )
+        .help = Some(format!(
+            "pass it at run time instead (compose secrets, a volume or the env file); if it is not a secret, add \"!{trimmed}\" to [dockerignore] extra"
+        ));
+        return;
+    }
+    let Some(dir) = c.project_dir().map(Path::to_path_buf) else {
+        return;
+    };
+    if !dir.join(trimmed).is_dir() {
+        return;
+    }
+    for (file, pattern) in crate::ignore::kept_out_inside(&dir, trimmed, 5) {
+        if m.app
+            .sources
+            .iter()
+            .any(|s| s.trim_end_matches('/') == file)
+            || m.dockerignore
+                .extra
+                .iter()
+                .any(|p| p.trim().strip_prefix('!').is_some_and(|p| p.trim() == file))
+        {
+            continue;
+        }
+        let help = if pattern == crate::ignore::CERTIFICATES {
+            format!(
+                "a certificate is public: to copy it, add \"{file}\" to [app] sources (dgen adds the .dockerignore exception)"
+            )
+        } else {
+            "keep secrets out of the image: pass them at run time (compose secrets, a volume or the env file)".to_owned()
+        };
+        c.warning(
+            "source-kept-out",
+            path,
+            format!("{file} is inside `{source}` but the generated .dockerignore keeps it out of the build context (`{pattern}`): the image will not have it"),
+            "a file inside is not copied",
+        )
+        .help = Some(help);
+    }
+}
+
 fn app(m: &Manifest, c: &mut Checker<'_>) {
     let app = &m.app;
     let default_command = stacks::get(m.stack).default_command(m).is_some();
@@ -637,6 +696,7 @@ fn app(m: &Manifest, c: &mut Checker<'_>) {
         }
         if c.relative_path(&path, source, "source") {
             c.must_exist(&path, source, "source", true);
+            source_vs_dockerignore(m, c, &path, source);
         }
     }
     for (key, value) in &app.env {

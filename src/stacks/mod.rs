@@ -11,6 +11,7 @@ pub mod java;
 mod native;
 pub mod node;
 mod python;
+pub mod python_deps;
 pub mod rust;
 pub mod static_site;
 

@@ -17,10 +17,53 @@ fn settings(manifest: &Manifest) -> Settings {
     manifest.python.clone().unwrap_or_default()
 }
 
+/// How pip reads the dependencies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PipInput {
+    /// A requirements file.
+    Requirements,
+    /// `pyproject.toml`'s PEP 621 `[project] dependencies`.
+    Pyproject,
+    /// `Pipfile.lock`'s `default` packages.
+    PipfileLock,
+}
+
+fn pip_input(settings: &Settings) -> PipInput {
+    let file = settings.requirements.rsplit('/').next().unwrap_or_default();
+    match file {
+        "pyproject.toml" => PipInput::Pyproject,
+        "Pipfile.lock" => PipInput::PipfileLock,
+        _ => PipInput::Requirements,
+    }
+}
+
+/// A build-only value for an environment variable the settings read at import time: shaped
+/// like what such a variable usually holds, and plainly not a secret.
+fn placeholder(name: &str) -> &'static str {
+    let upper = name.to_ascii_uppercase();
+    if upper.contains("DATABASE_URL") || upper.ends_with("DB_URL") {
+        "sqlite:////tmp/build-placeholder.sqlite3"
+    } else if upper.contains("REDIS") && (upper.ends_with("_URL") || upper.ends_with("_URI")) {
+        "redis://build-placeholder.invalid:6379/0"
+    } else if upper.contains("MONGO") && (upper.ends_with("_URL") || upper.ends_with("_URI")) {
+        "mongodb://build-placeholder.invalid:27017/build"
+    } else if upper.ends_with("_URL") || upper.ends_with("_URI") {
+        "http://build-placeholder.invalid/"
+    } else if upper.ends_with("HOSTS") || upper.ends_with("ORIGINS") {
+        "localhost"
+    } else if upper.ends_with("_PORT") {
+        "1"
+    } else {
+        "build-only-placeholder"
+    }
+}
+
 /// The files the dependency install reads, copied before the sources (P09).
 fn dependency_files(settings: &Settings) -> Vec<String> {
     match settings.package_manager {
-        PythonPackageManager::Pip => vec![settings.requirements.clone()],
+        PythonPackageManager::Pip => std::iter::once(settings.requirements.clone())
+            .chain(settings.requirements_includes.iter().cloned())
+            .collect(),
         PythonPackageManager::Uv => vec!["pyproject.toml".to_owned(), "uv.lock".to_owned()],
         PythonPackageManager::Poetry => {
             vec!["pyproject.toml".to_owned(), "poetry.lock".to_owned()]
@@ -36,6 +79,293 @@ struct Context {
     uv_version: String,
     poetry_version: String,
     compile_bytecode: bool,
+    /// pip: `requirements`, `pyproject` or `pipfile`.
+    pip_input: &'static str,
+    /// pip: one `COPY` per destination folder.
+    copy_groups: Vec<(String, Vec<String>)>,
+    optional_dependencies: Vec<String>,
+    collectstatic: bool,
+    manage: String,
+    /// Locale folders whose catalogs are compiled in a build stage.
+    compilemessages: Vec<String>,
+    /// `NAME=value` for the build-time management commands only.
+    placeholders: Vec<(String, String)>,
+}
+
+fn seg(path: &[&'static str]) -> Vec<crate::manifest::spans::Seg<'static>> {
+    path.iter().map(|p| (*p).into()).collect()
+}
+
+/// The pip input's own rules: what a requirements file pulls in is listed (and copied), and
+/// every line can be installed before the sources are copied.
+fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
+    let at = seg(&["python", "requirements"]);
+    let at: &[crate::manifest::spans::Seg<'_>] =
+        if c.span(&at) == Some(0..0) || c.span(&at).is_none() {
+            &[crate::manifest::spans::Seg::from("stack")]
+        } else {
+            &at
+        };
+    let at = at.to_vec();
+    for (i, include) in s.requirements_includes.iter().enumerate() {
+        let path = [
+            "python".into(),
+            "requirements_includes".into(),
+            crate::manifest::spans::Seg::from(i),
+        ];
+        if c.relative_path(&path, include, "requirements include") {
+            c.must_exist(
+                &path,
+                include.trim_end_matches('/'),
+                "requirements include",
+                true,
+            );
+        }
+    }
+    for (i, group) in s.optional_dependencies.iter().enumerate() {
+        let ok = group.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && group
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if !ok {
+            c.error(
+                "optional-dependencies",
+                &[
+                    "python".into(),
+                    "optional_dependencies".into(),
+                    crate::manifest::spans::Seg::from(i),
+                ],
+                format!("`{group}` is not an optional dependency group name"),
+                "not a group name",
+            )
+            .help = Some("letters, digits, `.`, `_` and `-` (PEP 685)".to_owned());
+        }
+    }
+    let input = pip_input(s);
+    if input != PipInput::Pyproject && !s.optional_dependencies.is_empty() {
+        c.error(
+            "optional-dependencies",
+            &seg(&["python", "optional_dependencies"]),
+            "optional_dependencies apply to requirements = \"pyproject.toml\" only",
+            "not used",
+        )
+        .help = Some("add the packages to the requirements file instead".to_owned());
+    }
+    if input != PipInput::Requirements {
+        // The one-liner that reads pyproject.toml needs tomllib (Python 3.11).
+        let minor: u32 = s
+            .version
+            .split('.')
+            .nth(1)
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(99);
+        if input == PipInput::Pyproject && minor < 11 {
+            c.error(
+                "python-version",
+                &seg(&["python", "version"]),
+                format!("reading pyproject.toml at build time needs Python 3.11 or later (tomllib), not {}", s.version),
+                "too old for pyproject.toml",
+            )
+            .help = Some("use 3.11 or later, or write a pinned requirements.txt".to_owned());
+        }
+    }
+    let Some(dir) = c.project_dir().map(std::path::Path::to_path_buf) else {
+        return;
+    };
+    if !dir.join(&s.requirements).is_file() {
+        return; // reported by must_exist
+    }
+    match input {
+        PipInput::Pyproject => {
+            let text = std::fs::read_to_string(dir.join(&s.requirements)).unwrap_or_default();
+            let table: Option<toml::Table> = text.parse().ok();
+            let project = table.as_ref().and_then(|t| t.get("project"));
+            let dynamic = project
+                .and_then(|p| p.get("dynamic"))
+                .and_then(|d| d.as_array())
+                .is_some_and(|d| d.iter().any(|x| x.as_str() == Some("dependencies")));
+            if project.is_none() || dynamic {
+                c.error(
+                    "pyproject-dependencies",
+                    &at,
+                    format!("{} has no static [project] dependencies to install", s.requirements),
+                    "nothing to install from",
+                )
+                .help = Some("list them in [project] dependencies, or write a pinned requirements.txt and name it here".to_owned());
+                return;
+            }
+            let groups = project
+                .and_then(|p| p.get("optional-dependencies"))
+                .and_then(|g| g.as_table());
+            for (i, group) in s.optional_dependencies.iter().enumerate() {
+                if !groups.is_some_and(|g| g.contains_key(group)) {
+                    let known: Vec<&str> = groups
+                        .map(|g| g.keys().map(String::as_str).collect())
+                        .unwrap_or_default();
+                    c.error(
+                        "optional-dependencies",
+                        &[
+                            "python".into(),
+                            "optional_dependencies".into(),
+                            crate::manifest::spans::Seg::from(i),
+                        ],
+                        format!(
+                            "{} has no optional dependency group `{group}`",
+                            s.requirements
+                        ),
+                        "unknown group",
+                    )
+                    .help = Some(format!(
+                        "known groups: {}",
+                        if known.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            known.join(", ")
+                        }
+                    ));
+                }
+            }
+        }
+        PipInput::PipfileLock => {
+            let text = std::fs::read_to_string(dir.join(&s.requirements)).unwrap_or_default();
+            let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+            let Some(default) = json
+                .as_ref()
+                .and_then(|j| j.get("default"))
+                .and_then(|d| d.as_object())
+            else {
+                c.error(
+                    "pipfile-lock",
+                    &at,
+                    format!(
+                        "{} is not a Pipfile.lock with a `default` section",
+                        s.requirements
+                    ),
+                    "unreadable",
+                )
+                .help = Some("run `pipenv lock`".to_owned());
+                return;
+            };
+            for (name, entry) in default {
+                if ["path", "editable", "git", "file"]
+                    .iter()
+                    .any(|k| entry.get(k).is_some())
+                {
+                    c.error(
+                        "pipfile-lock",
+                        &at,
+                        format!("{}: `{name}` is a local path or a VCS checkout, which the dependency layer cannot install before the sources", s.requirements),
+                        "cannot be placed",
+                    )
+                    .help = Some("publish it to an index with a version, or export with `pipenv requirements > requirements.txt` and edit the line".to_owned());
+                }
+            }
+        }
+        PipInput::Requirements => {
+            match crate::stacks::python_deps::closure(&dir, &s.requirements) {
+                Err(problems) => {
+                    for problem in problems {
+                        let message = format!("{}: {}", problem.at(), problem.message);
+                        c.error(
+                            "requirements-line",
+                            &at,
+                            message,
+                            "cannot be installed before the sources",
+                        )
+                        .help = Some(problem.help);
+                    }
+                }
+                Ok(closure) => {
+                    let missing: Vec<(String, String)> = closure
+                        .includes
+                        .iter()
+                        .zip(&closure.named_at)
+                        .filter(|(p, _)| !s.requirements_includes.contains(p))
+                        .map(|(p, a)| (p.clone(), a.clone()))
+                        .collect();
+                    for (path, named_at) in &missing {
+                        c.error(
+                        "requirements-include",
+                        &at,
+                        format!("{named_at} pulls in {path}, which [python] requirements_includes does not list, so the build would not copy it"),
+                        "an include is not copied",
+                    )
+                    .help = Some(format!(
+                        "set requirements_includes = [{}] in [python]",
+                        closure.includes.iter().map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(", ")
+                    ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Django's build-time commands.
+fn validate_django(manifest: &Manifest, s: &Settings, c: &mut Checker<'_>) {
+    if s.collectstatic
+        && !manifest.app.sources.iter().any(|src| {
+            let src = src.trim_end_matches('/');
+            src == s.manage || s.manage.starts_with(&format!("{src}/"))
+        })
+    {
+        c.error(
+            "collectstatic",
+            &seg(&["python", "collectstatic"]),
+            format!(
+                "collectstatic runs `python {}`, which [app] sources does not copy",
+                s.manage
+            ),
+            "manage.py is not copied",
+        )
+        .help =
+            Some("add manage.py to [app] sources, or set [python] manage to its path".to_owned());
+    }
+    for (i, name) in s.build_placeholders.iter().enumerate() {
+        let ok = name
+            .chars()
+            .next()
+            .is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_')
+            && name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+        if !ok {
+            c.error(
+                "placeholder-name",
+                &[
+                    "python".into(),
+                    "build_placeholders".into(),
+                    crate::manifest::spans::Seg::from(i),
+                ],
+                format!("`{name}` is not an environment variable name"),
+                "not a name",
+            );
+        }
+    }
+    for (i, locale) in s.compilemessages.iter().enumerate() {
+        let path = [
+            "python".into(),
+            "compilemessages".into(),
+            crate::manifest::spans::Seg::from(i),
+        ];
+        if c.relative_path(&path, locale, "locale folder") {
+            let inside_source = manifest.app.sources.iter().any(|src| {
+                let src = src.trim_end_matches('/');
+                let l = locale.trim_end_matches('/');
+                l == src || l.starts_with(&format!("{src}/"))
+            });
+            if !inside_source {
+                c.error(
+                    "compilemessages",
+                    &path,
+                    format!("`{locale}` is not inside [app] sources"),
+                    "not copied",
+                )
+                .help = Some("add it (or the folder that holds it) to [app] sources".to_owned());
+            }
+            c.must_exist(&path, locale, "locale folder", true);
+        }
+    }
 }
 
 impl Stack for Python {
@@ -83,6 +413,10 @@ impl Stack for Python {
         {
             c.must_exist(requirements, &s.requirements, "requirements file", true);
         }
+        if s.package_manager == PythonPackageManager::Pip {
+            validate_pip(&s, c);
+        }
+        validate_django(manifest, &s, c);
         if s.package_manager != PythonPackageManager::Pip {
             let manager = ["python".into(), "package_manager".into()];
             c.must_exist(&manager, "pyproject.toml", "pyproject.toml", true);
@@ -122,6 +456,28 @@ impl Stack for Python {
             uv_version: s.uv_version.clone(),
             poetry_version: s.poetry_version.clone(),
             compile_bytecode: s.compile_bytecode,
+            pip_input: match pip_input(&s) {
+                PipInput::Requirements => "requirements",
+                PipInput::Pyproject => "pyproject",
+                PipInput::PipfileLock => "pipfile",
+            },
+            copy_groups: crate::stacks::python_deps::copy_groups(
+                &s.requirements,
+                &s.requirements_includes,
+            ),
+            optional_dependencies: s.optional_dependencies.clone(),
+            collectstatic: s.collectstatic,
+            manage: s.manage.clone(),
+            compilemessages: s
+                .compilemessages
+                .iter()
+                .map(|l| l.trim_end_matches('/').to_owned())
+                .collect(),
+            placeholders: s
+                .build_placeholders
+                .iter()
+                .map(|n| (n.clone(), placeholder(n).to_owned()))
+                .collect(),
         }))
     }
 

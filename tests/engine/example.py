@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import shutil
@@ -92,6 +93,15 @@ class Example:
     @property
     def health_path(self) -> str:
         return self.manifest.get("healthcheck", {}).get("path", "/")
+
+    @property
+    def extra_paths(self) -> list[str]:
+        """More URL paths that must answer 200 from the host, from the example's optional
+        engine.json (`{"paths": ["/", "/static/x.css"]}`)."""
+        extra = self.source / "engine.json"
+        if not extra.is_file():
+            return []
+        return [str(p) for p in json.loads(extra.read_text()).get("paths", [])]
 
     @property
     def healthcheck_enabled(self) -> bool:

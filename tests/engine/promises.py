@@ -170,7 +170,10 @@ class ExampleCheck:
         self.docker.remove_container(self.container)
         publish = [arg for port in self.example.ports for arg in ("-p", f"127.0.0.1::{port}")]
         started = time.monotonic()
-        self.docker.out("run", "-d", "--name", self.container, *publish, *self._health_flags(), self.example.tag)
+        # An app whose settings need values (its .env.example) gets the throwaway ones, as with compose.
+        env_file = self.example.dir / ".env"
+        env = ["--env-file", str(env_file)] if (self.example.dir / ".env.example").is_file() and env_file.is_file() else []
+        self.docker.out("run", "-d", "--name", self.container, *publish, *env, *self._health_flags(), self.example.tag)
         if not self.example.healthcheck_enabled:
             time.sleep(5)
             _require_running(self.docker, self.container)
@@ -229,7 +232,13 @@ class ExampleCheck:
         mapping = self.docker.out("port", self.container, f"{port}/tcp").splitlines()[0]
         url = f"http://127.0.0.1:{mapping.rsplit(':', 1)[1]}{self.example.health_path}"
         status = http_status(url, HTTP_ATTEMPTS_SECONDS)
-        return f"GET {self.example.health_path} on port {port} -> {status}"
+        answers = [f"GET {self.example.health_path} on port {port} -> {status}"]
+        for path in self.example.extra_paths:
+            extra = http_status(f"http://127.0.0.1:{mapping.rsplit(':', 1)[1]}{path}", HTTP_ATTEMPTS_SECONDS)
+            if extra != 200:
+                raise Broken(f"GET {path} -> {extra}, expected 200")
+            answers.append(f"{path} -> {extra}")
+        return ", ".join(answers)
 
     # -- 5 --
 

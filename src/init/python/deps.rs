@@ -145,6 +145,16 @@ impl Dependencies {
                 let requirement = line.starts_with("-r") || line.starts_with("--requirement");
                 if requirement && depth < 5 && files.is_file(&target) {
                     self.read_requirements(files, &target, depth + 1);
+                } else if !requirement && let Some(text) = files.read(&target) {
+                    // A constraints file pins versions without asking for the packages.
+                    for line in logical_lines(&text) {
+                        if let Some(dep) = parse_requirement(&line)
+                            && dep.is_pinned()
+                        {
+                            let version = dep.spec.trim_start_matches('=').trim().to_owned();
+                            self.locked.entry(dep.name).or_insert(version);
+                        }
+                    }
                 }
                 continue;
             }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::deps::Dependencies;
 use super::layout::Layout;
-use super::scan::{AppObject, Scan};
+use super::scan::{AppObject, Scan, ServerCall};
 use crate::init::{Detected, Health, ProjectFiles, ports_in_command, split_command};
 
 /// gunicorn's and uvicorn's usual port, and Django's.
@@ -146,6 +146,18 @@ impl Ctx<'_> {
         };
         let wsgi = find("wsgi.py");
         let asgi = find("asgi.py");
+        // The server imports wsgi.py (or asgi.py): the settings module it sets wins over
+        // manage.py's, which is often the development one.
+        let served = if self.deps.installed("gunicorn") {
+            &wsgi
+        } else {
+            &asgi
+        };
+        let settings = served
+            .as_ref()
+            .and_then(|w| self.scan.django_settings.iter().find(|(f, _)| f == w))
+            .cloned()
+            .or(settings);
         let mut env = BTreeMap::new();
         let env = match &settings {
             Some((file, module)) => {
@@ -314,6 +326,146 @@ impl Ctx<'_> {
         }
     }
 
+    /// Starlette, Litestar, Quart or Sanic: the app's own `python app.py` when it starts a
+    /// server reachable from outside the container, else the framework's server command.
+    fn asgi(&mut self) -> Entry {
+        let found = self.scan.asgi.first().cloned();
+        let framework = match &found {
+            Some((_, framework)) => *framework,
+            None => ["starlette", "litestar", "quart", "sanic"]
+                .into_iter()
+                .find(|f| self.deps.has(f))
+                .unwrap_or("starlette"),
+        };
+        let objects: Vec<AppObject> = self
+            .scan
+            .asgi
+            .iter()
+            .filter(|(_, f)| *f == framework)
+            .map(|(o, _)| o.clone())
+            .collect();
+        let object = self.app_object(&objects, framework, "app:app");
+        let call: Option<ServerCall> = self
+            .scan
+            .server_calls
+            .iter()
+            .find(|c| c.file == object.file)
+            .or_else(|| self.scan.server_calls.first())
+            .cloned();
+        let default_port = match framework {
+            "quart" => FLASK_PORT,
+            _ => SERVER_PORT,
+        };
+        let port = call.as_ref().and_then(|c| c.port).unwrap_or(default_port);
+        let what = format!("{framework} app `{}` in {}", object.var, object.file);
+        let env = Detected::default(BTreeMap::new(), "nothing needed");
+        let health = Detected::default(Health::Tcp, "no health route found");
+        if let Some(call) = &call
+            && call
+                .host
+                .as_deref()
+                .is_some_and(|h| h == "0.0.0.0" || h == "::")
+        {
+            let command = words(&["python", &call.file]);
+            return Entry {
+                command: Detected::found(command, call.file.clone()).because(format!(
+                    "{what}, started by `python {}`, whose {}) binds {}",
+                    call.file,
+                    call.call,
+                    call.host.as_deref().unwrap_or_default()
+                )),
+                ports: Detected::found(
+                    vec![port],
+                    format!("{}'s {}port=...)", call.file, call.call),
+                )
+                .because(format!("the port {} passes to {})", call.file, call.call)),
+                env,
+                health,
+            };
+        }
+        if let Some(call) = &call {
+            self.notes.push(format!(
+                "{} starts the server on {} (`{}`), which is unreachable from outside a container: the manifest runs the framework's server on 0.0.0.0 instead",
+                call.file,
+                call.host.as_deref().unwrap_or("127.0.0.1, the default"),
+                call.call
+            ));
+        }
+        let port_from = match &call {
+            Some(c) if c.port.is_some() => format!("{}'s {}port=...)", c.file, c.call),
+            _ => String::new(),
+        };
+        let port_text = port.to_string();
+        let (command, server) = if framework == "sanic" {
+            (
+                words(&[
+                    "sanic",
+                    &object.target(),
+                    "--host",
+                    "0.0.0.0",
+                    "--port",
+                    &port_text,
+                ]),
+                "sanic's own server",
+            )
+        } else if self.deps.installed("uvicorn")
+            || self
+                .deps
+                .get(framework)
+                .is_some_and(|d| d.extras.iter().any(|e| e == "standard"))
+        {
+            (
+                words(&[
+                    "uvicorn",
+                    &object.target(),
+                    "--host",
+                    "0.0.0.0",
+                    "--port",
+                    &port_text,
+                ]),
+                "uvicorn",
+            )
+        } else if self.deps.installed("hypercorn") {
+            (
+                words(&[
+                    "hypercorn",
+                    "--bind",
+                    &format!("0.0.0.0:{port}"),
+                    &object.target(),
+                ]),
+                "hypercorn",
+            )
+        } else {
+            self.notes.push(format!(
+                "no ASGI server among the dependencies: add uvicorn to {}",
+                self.deps.origin(framework)
+            ));
+            (
+                words(&[
+                    "uvicorn",
+                    &object.target(),
+                    "--host",
+                    "0.0.0.0",
+                    "--port",
+                    &port_text,
+                ]),
+                "uvicorn",
+            )
+        };
+        let from = format!("{} and {}", self.deps.origin(framework), object.file);
+        let ports = if port_from.is_empty() {
+            Detected::default(vec![port], format!("{server}'s usual port"))
+        } else {
+            Detected::found(vec![port], port_from)
+        };
+        Entry {
+            command: Detected::found(command, from).because(format!("{what}, served by {server}")),
+            ports,
+            env,
+            health,
+        }
+    }
+
     fn streamlit(&mut self) -> Entry {
         let file = self.scan.streamlit[0].clone();
         let (command, ports) = self.web(
@@ -429,6 +581,24 @@ impl Ctx<'_> {
                 health: liveness(),
             };
         };
+        if let Some(call) = self
+            .scan
+            .server_calls
+            .iter()
+            .find(|c| command.last() == Some(&c.file) && c.port.is_some())
+            .cloned()
+        {
+            let port = call.port.unwrap_or(SERVER_PORT);
+            return Entry {
+                command: Detected::found(command, from).because(why),
+                ports: Detected::found(
+                    vec![port],
+                    format!("{}'s {}port=...)", call.file, call.call),
+                ),
+                env: Detected::default(BTreeMap::new(), "nothing needed"),
+                health: Detected::default(Health::Tcp, "no health route found"),
+            };
+        }
         self.notes.push(
             "no web framework found: the app runs as a worker with no port (if it listens on one, pass --port)"
                 .to_owned(),
@@ -574,6 +744,12 @@ pub fn detect(
         ctx.fastapi()
     } else if deps.has("flask") || !scan.flask.is_empty() {
         ctx.flask()
+    } else if ["starlette", "litestar", "quart", "sanic"]
+        .iter()
+        .any(|f| deps.has(f))
+        || !scan.asgi.is_empty()
+    {
+        ctx.asgi()
     } else if deps.has("streamlit") && !scan.streamlit.is_empty() {
         ctx.streamlit()
     } else if deps.has("celery") && !scan.celery.is_empty() {

@@ -60,7 +60,7 @@ pub fn detect(files: &ProjectFiles, pyproject: Option<&toml::Table>, has_pipfile
         .unwrap_or_default();
     if files.is_file("pdm.lock") || tool(pyproject, "pdm").is_some() {
         notes.push(
-            "PDM is not supported: export pinned requirements with `pdm export --prod -o requirements.txt`"
+            "pdm.lock is not read: without a requirements file the image installs [project] dependencies as declared; for PDM's locked versions run `pdm export --prod -o requirements.txt` and rerun `dgen init`"
                 .to_owned(),
         );
     }
@@ -99,15 +99,27 @@ pub fn detect(files: &ProjectFiles, pyproject: Option<&toml::Table>, has_pipfile
         .and_then(|p| p.get("project"))
         .and_then(|p| p.get("dependencies"))
         .is_some();
-    let (from, note) = if pep621 {
+    if pep621 {
+        notes.push("pyproject.toml lists dependencies but no lock file pins them: the image installs [project] dependencies as declared, so each build may resolve other versions; for repeatable builds lock with `uv lock` (or write a pinned requirements.txt with `uv pip compile pyproject.toml -o requirements.txt`) and rerun `dgen init`".to_owned());
+        let from = "pyproject.toml [project] dependencies (no lock file)";
+        return Manager {
+            package_manager: Detected::found(Pip, from),
+            requirements: Some(Detected::found("pyproject.toml".to_owned(), from)),
+            notes,
+        };
+    }
+    if has_pipfile && files.is_file("Pipfile.lock") {
+        let from = "Pipfile.lock (pipenv's lock: its default packages, with their hashes)";
+        return Manager {
+            package_manager: Detected::found(Pip, from),
+            requirements: Some(Detected::found("Pipfile.lock".to_owned(), from)),
+            notes,
+        };
+    }
+    let (from, note) = if has_pipfile {
         (
-            "pyproject.toml [project] dependencies (no lock file)",
-            "pyproject.toml lists dependencies but nothing pins them: write a pinned requirements.txt (`uv pip compile pyproject.toml -o requirements.txt`, or pip-tools' `pip-compile`), or lock with `uv lock` and rerun `dgen init`",
-        )
-    } else if has_pipfile {
-        (
-            "Pipfile (pipenv is not supported)",
-            "pipenv is not supported: export the locked dependencies with `pipenv requirements > requirements.txt`",
+            "Pipfile (no Pipfile.lock)",
+            "Pipfile has no Pipfile.lock: run `pipenv lock` and rerun `dgen init` (the image installs from the lock), or export with `pipenv requirements > requirements.txt`",
         )
     } else {
         (
