@@ -15,4 +15,5 @@ pub mod output;
 pub mod practices;
 pub mod project;
 pub mod render;
+pub mod runtime;
 pub mod stacks;

@@ -58,6 +58,8 @@ pub enum FileKind {
     CiWorkflow,
     /// `README.Docker.md`: build, run, push and smoke-test commands (P21).
     ReadmeDocker,
+    /// `.env.example`: the variables `.env` must set (required settings, service passwords).
+    EnvExample,
 }
 
 impl FileKind {
@@ -71,6 +73,7 @@ impl FileKind {
             FileKind::VsCodeLaunch => ".vscode/launch.json",
             FileKind::CiWorkflow => "CI workflow",
             FileKind::ReadmeDocker => "README.Docker.md",
+            FileKind::EnvExample => ".env.example",
         }
     }
 }
@@ -232,6 +235,13 @@ fn outputs(manifest: &Manifest) -> Vec<(FileKind, String, String)> {
             path,
         ));
     }
+    if manifest.compose.enabled && crate::runtime::context(manifest).dotenv {
+        out.push((
+            FileKind::EnvExample,
+            "common/env.example.j2".to_owned(),
+            ".env.example".to_owned(),
+        ));
+    }
     if manifest.publish.readme {
         out.push((
             FileKind::ReadmeDocker,
@@ -385,6 +395,9 @@ pub fn copy_args(sources: &[String], dest: &str) -> String {
 /// The variables every template sees.
 #[derive(Debug, Serialize)]
 pub struct Context {
+    /// What the app needs at run time: writable paths, required settings, release steps,
+    /// service URLs (see `crate::runtime`).
+    pub runtime: crate::runtime::RuntimeContext,
     /// The app's name.
     pub name: String,
     /// The stack's name.
@@ -606,8 +619,8 @@ impl Context {
             service_env.push(("POSTGRES_HOST".to_owned(), "postgres".to_owned()));
             service_env.push(("POSTGRES_PORT".to_owned(), "5432".to_owned()));
         }
-        if redis.is_some() {
-            service_env.push(("REDIS_URL".to_owned(), "redis://redis:6379/0".to_owned()));
+        if let Some(r) = &c.redis {
+            service_env.push((r.url_env.clone(), "redis://redis:6379/0".to_owned()));
         }
         service_env.retain(|(k, _)| !manifest.app.env.contains_key(k));
         Context {
@@ -655,6 +668,7 @@ impl Context {
                 redis,
                 service_env,
             },
+            runtime: crate::runtime::context(manifest),
             dockerignore_extra: manifest.dockerignore.extra.clone(),
             debug: manifest.debug.as_ref().and_then(|d| {
                 let setup = stack.debug(manifest, d)?;

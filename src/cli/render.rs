@@ -38,7 +38,7 @@ impl Only {
         match self {
             Only::Dockerfile => kind == FileKind::Dockerfile,
             Only::Dockerignore => kind == FileKind::DockerIgnore,
-            Only::Compose => kind == FileKind::Compose,
+            Only::Compose => matches!(kind, FileKind::Compose | FileKind::EnvExample),
             Only::Debug => matches!(kind, FileKind::ComposeDebug | FileKind::VsCodeLaunch),
             Only::Ci => kind == FileKind::CiWorkflow,
             Only::Readme => kind == FileKind::ReadmeDocker,
