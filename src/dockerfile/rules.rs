@@ -707,26 +707,47 @@ fn chown(c: &RuleCtx) -> Option<String> {
         let user = owner.split([':', '.']).next().unwrap_or("");
         !user.is_empty() && user != "root" && user != "0"
     };
-    let detail = |i: &Instruction| -> Option<String> {
+    // The paths a RUN chowns to a non-root user: what the manifest renders there are the
+    // declared `[app] writable` paths, which the runtime user may own; any other path is code.
+    let chowned = |i: &Instruction| -> Vec<(Vec<String>, String)> {
+        shell::invocations(&commands(i), &["chown"])
+            .into_iter()
+            .filter_map(|args| {
+                let mut words = args.iter().filter(|a| !a.starts_with('-'));
+                let owner = words.next()?;
+                not_root(owner).then(|| {
+                    let mut shown = vec!["chown".to_string()];
+                    shown.extend(args.iter().cloned());
+                    (
+                        words.cloned().collect(),
+                        truncate(&shown.join(" "), SHOW),
+                    )
+                })
+            })
+            .collect()
+    };
+    let detail = |i: &Instruction, allowed: &[String]| -> Option<String> {
         if matches!(&*i.keyword, "COPY" | "ADD") {
             let v = i.flag("chown")?.value.as_deref()?;
             return not_root(v).then(|| format!("--chown={v}"));
         }
-        shell::invocations(&commands(i), &["chown"])
-            .into_iter()
-            .find_map(|args| {
-                let owner = args.iter().find(|a| !a.starts_with('-'))?;
-                not_root(owner).then(|| {
-                    let mut words = vec!["chown".to_string()];
-                    words.extend(args.iter().cloned());
-                    truncate(&words.join(" "), SHOW)
-                })
-            })
+        chowned(i).into_iter().find_map(|(paths, shown)| {
+            let extra = paths.is_empty() || paths.iter().any(|p| !allowed.contains(p));
+            extra.then_some(shown)
+        })
     };
-    let a = newly(c, |i| detail(i).is_some())?;
+    let allowed: Vec<String> = c
+        .before
+        .filter(|b| b.keyword == "RUN")
+        .map(|b| chowned(b).into_iter().flat_map(|(p, _)| p).collect())
+        .unwrap_or_default();
+    let after = c.after?;
+    let found = detail(after, &allowed)?;
+    if c.before.is_some_and(|b| detail(b, &[]).is_some() && b.keyword != "RUN") {
+        return None;
+    }
     Some(format!(
-        "chown of app files ({}): the runtime user can modify the app",
-        detail(a)?
+        "chown of app files ({found}): the runtime user can modify the app"
     ))
 }
 

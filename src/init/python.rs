@@ -256,6 +256,7 @@ impl Detector for Python {
             suggestions,
             notes,
             schema_file: schema_file(files),
+            runtime: Default::default(),
         };
         self.reconcile(&mut detection, files);
         detection
