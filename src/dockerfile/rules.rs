@@ -718,10 +718,7 @@ fn chown(c: &RuleCtx) -> Option<String> {
                 not_root(owner).then(|| {
                     let mut shown = vec!["chown".to_string()];
                     shown.extend(args.iter().cloned());
-                    (
-                        words.cloned().collect(),
-                        truncate(&shown.join(" "), SHOW),
-                    )
+                    (words.cloned().collect(), truncate(&shown.join(" "), SHOW))
                 })
             })
             .collect()
@@ -743,7 +740,9 @@ fn chown(c: &RuleCtx) -> Option<String> {
         .unwrap_or_default();
     let after = c.after?;
     let found = detail(after, &allowed)?;
-    if c.before.is_some_and(|b| detail(b, &[]).is_some() && b.keyword != "RUN") {
+    if c.before
+        .is_some_and(|b| detail(b, &[]).is_some() && b.keyword != "RUN")
+    {
         return None;
     }
     Some(format!(

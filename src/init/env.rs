@@ -98,7 +98,9 @@ static PY_ENVIRON_ENV: LazyLock<Regex> =
 static PY_ENV_DEFAULTS: LazyLock<Regex> =
     LazyLock::new(|| re(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*\("));
 static JS_THROW_CHECK: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"if\s*\(\s*!\s*process\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\x22]([A-Za-z_][A-Za-z0-9_]*)['\x22]\s*\])")
+    re(
+        r"if\s*\(\s*!\s*process\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\x22]([A-Za-z_][A-Za-z0-9_]*)['\x22]\s*\])",
+    )
 });
 static JS_REQUIRED_LIST: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)(?:const|let|var)\s+\w*required\w*\s*=\s*\[([^\]]*)\]"));
@@ -107,10 +109,14 @@ static JS_ENVALID: LazyLock<Regex> = LazyLock::new(|| {
     re(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(str|bool|num|port|url|email|host|json)\(([^)]*)\)")
 });
 static JS_READ: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"process\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\x22]([A-Za-z_][A-Za-z0-9_]*)['\x22]\s*\])")
+    re(
+        r"process\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\x22]([A-Za-z_][A-Za-z0-9_]*)['\x22]\s*\])",
+    )
 });
 static PY_READ: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"(?:environ\[|getenv\(|environ\.get\(|env\(|env\.\w+\()\s*["']([A-Za-z_][A-Za-z0-9_]*)["']"#)
+    re(
+        r#"(?:environ\[|getenv\(|environ\.get\(|env\(|env\.\w+\()\s*["']([A-Za-z_][A-Za-z0-9_]*)["']"#,
+    )
 });
 
 fn push(out: &mut Vec<Found<String>>, name: &str, from: String) {
@@ -194,7 +200,10 @@ fn python(path: &str, text: &str, out: &mut Vec<Found<String>>) {
     let lines: Vec<&str> = text.lines().collect();
     for cap in PY_ENVIRON_INDEX.captures_iter(text) {
         let whole = cap.get(0).expect("match");
-        let line = lines.get(line_of(text, whole.start()) - 1).copied().unwrap_or("");
+        let line = lines
+            .get(line_of(text, whole.start()) - 1)
+            .copied()
+            .unwrap_or("");
         // `os.environ["X"] = …` sets it; `"X" in os.environ` nearby guards it.
         let after = &text[whole.end()..];
         let sets = after.trim_start().starts_with('=') && !after.trim_start().starts_with("==");
@@ -205,7 +214,10 @@ fn python(path: &str, text: &str, out: &mut Vec<Found<String>>) {
             push(
                 out,
                 name,
-                format!("{path}:{} os.environ[\"{name}\"]", line_of(text, whole.start())),
+                format!(
+                    "{path}:{} os.environ[\"{name}\"]",
+                    line_of(text, whole.start())
+                ),
             );
         }
     }
@@ -350,7 +362,10 @@ fn node(path: &str, text: &str, out: &mut Vec<Found<String>>) {
             push(
                 out,
                 name,
-                format!("{path}:{} process.env.{name} checked, and thrown on when missing", line_of(text, whole.start())),
+                format!(
+                    "{path}:{} process.env.{name} checked, and thrown on when missing",
+                    line_of(text, whole.start())
+                ),
             );
         }
     }
@@ -358,7 +373,11 @@ fn node(path: &str, text: &str, out: &mut Vec<Found<String>>) {
         for cap in JS_REQUIRED_LIST.captures_iter(text) {
             let n = line_of(text, cap.get(0).expect("match").start());
             for name in JS_STRING.captures_iter(&cap[1]) {
-                push(out, &name[1], format!("{path}:{n} a list of required variables"));
+                push(
+                    out,
+                    &name[1],
+                    format!("{path}:{n} a list of required variables"),
+                );
             }
         }
     }
@@ -374,7 +393,10 @@ fn node(path: &str, text: &str, out: &mut Vec<Found<String>>) {
             push(
                 out,
                 &cap[1],
-                format!("{path}:{n} an envalid {}() validator without a default", &cap[2]),
+                format!(
+                    "{path}:{n} an envalid {}() validator without a default",
+                    &cap[2]
+                ),
             );
         }
     }

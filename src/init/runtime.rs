@@ -211,7 +211,9 @@ fn release(detection: &mut Detection, files: &ProjectFiles) {
         }
     }
     let command = &detection.command.value;
-    if command.len() == 3 && matches!(command[0].as_str(), "sh" | "bash" | "/bin/sh") && command[1] == "-c"
+    if command.len() == 3
+        && matches!(command[0].as_str(), "sh" | "bash" | "/bin/sh")
+        && command[1] == "-c"
         && let Some(parts) = split_chain(&command[2])
         && parts.len() > 1
     {
@@ -229,14 +231,13 @@ fn release(detection: &mut Detection, files: &ProjectFiles) {
                 why: Some("the last command of the start chain, run alone in exec form".to_owned()),
                 origin,
             };
-            detection.notes.retain(|n| !n.contains("needs a shell, so it runs under `sh -c`"));
+            detection
+                .notes
+                .retain(|n| !n.contains("needs a shell, so it runs under `sh -c`"));
         }
     }
     if !steps.is_empty() {
-        detection.runtime.release = Some(
-            Detected::found(steps, from.join(" and "))
-                .because("one-off steps before the app starts: compose runs them in a `migrate` service"),
-        );
+        detection.runtime.release = Some(Detected::found(steps, from.join(" and ")));
     }
 }
 
@@ -248,7 +249,11 @@ mod tests {
     fn chains_split_outside_quotes() {
         assert_eq!(
             split_chain("flask db upgrade; flask translate compile; gunicorn app:app").unwrap(),
-            vec!["flask db upgrade", "flask translate compile", "gunicorn app:app"]
+            vec![
+                "flask db upgrade",
+                "flask translate compile",
+                "gunicorn app:app"
+            ]
         );
         assert_eq!(
             split_chain("python manage.py migrate && gunicorn 'a;b' \"c && d\"").unwrap(),
@@ -264,7 +269,10 @@ mod tests {
 
     #[test]
     fn simple_commands_only() {
-        assert_eq!(simple("exec gunicorn app:app").unwrap(), vec!["gunicorn", "app:app"]);
+        assert_eq!(
+            simple("exec gunicorn app:app").unwrap(),
+            vec!["gunicorn", "app:app"]
+        );
         assert_eq!(simple("echo $HOME"), None);
         assert!(is_set_e("set -e"));
         assert!(is_set_e("set -eu"));

@@ -105,14 +105,37 @@ const ENABLED: [(&str, &[&str], &[&str], &str); 4] = [
     ),
     (
         "compose.mongodb",
-        &["pymongo", "motor", "mongoengine", "beanie", "odmantic", "djongo"],
+        &[
+            "pymongo",
+            "motor",
+            "mongoengine",
+            "beanie",
+            "odmantic",
+            "djongo",
+        ],
         &["mongoose", "mongodb"],
         "mongodb",
     ),
     (
         "compose.redis",
-        &["redis", "rq", "django-redis", "aioredis", "hiredis", "celery", "arq", "dramatiq"],
-        &["redis", "ioredis", "bull", "bullmq", "bee-queue", "connect-redis"],
+        &[
+            "redis",
+            "rq",
+            "django-redis",
+            "aioredis",
+            "hiredis",
+            "celery",
+            "arq",
+            "dramatiq",
+        ],
+        &[
+            "redis",
+            "ioredis",
+            "bull",
+            "bullmq",
+            "bee-queue",
+            "connect-redis",
+        ],
         "",
     ),
 ];
@@ -121,19 +144,47 @@ const ENABLED: [(&str, &[&str], &[&str], &str); 4] = [
 const URL_NAMES: [(&str, &[&str]); 4] = [
     (
         "compose.postgres",
-        &["DATABASE_URL", "POSTGRES_URL", "DB_URL", "SQLALCHEMY_DATABASE_URI", "DATABASE_URI", "PG_URL"],
+        &[
+            "DATABASE_URL",
+            "POSTGRES_URL",
+            "DB_URL",
+            "SQLALCHEMY_DATABASE_URI",
+            "DATABASE_URI",
+            "PG_URL",
+        ],
     ),
     (
         "compose.mysql",
-        &["DATABASE_URL", "MYSQL_URL", "DB_URL", "SQLALCHEMY_DATABASE_URI", "DATABASE_URI"],
+        &[
+            "DATABASE_URL",
+            "MYSQL_URL",
+            "DB_URL",
+            "SQLALCHEMY_DATABASE_URI",
+            "DATABASE_URI",
+        ],
     ),
     (
         "compose.mongodb",
-        &["MONGODB_URL", "MONGODB_URI", "MONGO_URL", "MONGO_URI", "MONGODB_CONNECTION_STRING", "DATABASE_URL", "DB_URL"],
+        &[
+            "MONGODB_URL",
+            "MONGODB_URI",
+            "MONGO_URL",
+            "MONGO_URI",
+            "MONGODB_CONNECTION_STRING",
+            "DATABASE_URL",
+            "DB_URL",
+        ],
     ),
     (
         "compose.redis",
-        &["REDIS_URL", "REDIS_URI", "CELERY_BROKER_URL", "BROKER_URL", "CACHE_REDIS_URL", "RQ_REDIS_URL"],
+        &[
+            "REDIS_URL",
+            "REDIS_URI",
+            "CELERY_BROKER_URL",
+            "BROKER_URL",
+            "CACHE_REDIS_URL",
+            "RQ_REDIS_URL",
+        ],
     ),
 ];
 
@@ -158,7 +209,12 @@ fn dependencies(files: &ProjectFiles, stack: StackName) -> Vec<(String, String)>
             .top()
             .filter(|(n, d)| !d && n.starts_with("requirements") && n.ends_with(".txt"))
             .map(|(n, _)| n.to_owned())
-            .filter(|n| !n.contains("dev") && !n.contains("test") && !n.contains("lint") && !n.contains("doc"))
+            .filter(|n| {
+                !n.contains("dev")
+                    && !n.contains("test")
+                    && !n.contains("lint")
+                    && !n.contains("doc")
+            })
             .collect();
         for dir in ["requirements"] {
             if files.is_dir(dir) {
@@ -260,7 +316,11 @@ pub fn detect(
     let has = |name: &str| deps.iter().find(|(n, _)| n == name).map(|(_, f)| f.clone());
     let mut out = Vec::new();
     for (table, python, node, provider) in ENABLED {
-        let list = if stack == StackName::Python { python } else { node };
+        let list = if stack == StackName::Python {
+            python
+        } else {
+            node
+        };
         let mut why = list
             .iter()
             .find_map(|d| has(d).map(|from| format!("{d} is in {from}")));
@@ -273,7 +333,9 @@ pub fn detect(
         }
         // celery alone may use another broker: only with a redis client or a redis URL.
         if table == "compose.redis"
-            && why.as_deref().is_some_and(|w| w.starts_with("celery ") || w.starts_with("dramatiq "))
+            && why
+                .as_deref()
+                .is_some_and(|w| w.starts_with("celery ") || w.starts_with("dramatiq "))
             && !read.iter().any(|r| r.contains("REDIS"))
             && has("redis").is_none()
         {
@@ -296,7 +358,9 @@ pub fn detect(
             _ => "DATABASE_URL",
         };
         match table {
-            "compose.postgres" => lines.push(format!("version = \"{}\"", Postgres::default().version)),
+            "compose.postgres" => {
+                lines.push(format!("version = \"{}\"", Postgres::default().version))
+            }
             "compose.redis" => lines.push(format!("version = \"{}\"", Redis::default().version)),
             "compose.mysql" => lines.push(format!("version = \"{}\"", Mysql::default().version)),
             _ => lines.push(format!("version = \"{}\"", Mongodb::default().version)),
@@ -307,29 +371,36 @@ pub fn detect(
             lines.push(format!("url_env = \"{env}\""));
         }
         // SQLAlchemy picks the driver from the URL's scheme.
-        if stack == StackName::Python && has("sqlalchemy").or(has("flask-sqlalchemy")).or(has("sqlmodel")).is_some() && has("django").is_none() {
+        if stack == StackName::Python
+            && has("sqlalchemy")
+                .or(has("flask-sqlalchemy"))
+                .or(has("sqlmodel"))
+                .is_some()
+            && has("django").is_none()
+        {
             let scheme = match table {
                 "compose.postgres" if has("psycopg2").or(has("psycopg2-binary")).is_some() => None,
                 "compose.postgres" if has("asyncpg").is_some() => Some("postgresql+asyncpg"),
-                "compose.postgres" if has("psycopg").or(has("psycopg-binary")).is_some() => Some("postgresql+psycopg"),
+                "compose.postgres" if has("psycopg").or(has("psycopg-binary")).is_some() => {
+                    Some("postgresql+psycopg")
+                }
                 "compose.mysql" if has("pymysql").is_some() => Some("mysql+pymysql"),
                 "compose.mysql" if has("aiomysql").is_some() => Some("mysql+aiomysql"),
                 "compose.mysql" if has("asyncmy").is_some() => Some("mysql+asyncmy"),
-                "compose.mysql" if has("mysql-connector-python").is_some() => Some("mysql+mysqlconnector"),
+                "compose.mysql" if has("mysql-connector-python").is_some() => {
+                    Some("mysql+mysqlconnector")
+                }
                 _ => None,
             };
             if let Some(scheme) = scheme {
                 lines.push(format!("url_scheme = \"{scheme}\""));
             }
         }
-        out.push(Service {
-            table,
-            lines,
-            why,
-        });
+        out.push(Service { table, lines, why });
     }
     // PostgreSQL and MariaDB both: each needs a URL variable of its own.
-    let both = out.iter().any(|s| s.table == "compose.postgres") && out.iter().any(|s| s.table == "compose.mysql");
+    let both = out.iter().any(|s| s.table == "compose.postgres")
+        && out.iter().any(|s| s.table == "compose.mysql");
     if both
         && let Some(mysql) = out.iter_mut().find(|s| s.table == "compose.mysql")
         && !mysql.lines.iter().any(|l| l.starts_with("url_env"))

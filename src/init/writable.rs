@@ -44,25 +44,105 @@ macro_rules! rule {
 }
 
 static PYTHON: [Rule; 9] = [
-    rule!(r"(?m)^\s*MEDIA_ROOT\s*=\s*(.+)$", false, false, "Django's MEDIA_ROOT (uploads)"),
-    rule!(r#"["']NAME["']\s*:\s*([^,\n}]*(?:sqlite|\.db)[^,\n}]*)"#, true, false, "Django's sqlite database"),
-    rule!(r"(?:Rotating|TimedRotating|Watched)?FileHandler\(\s*([^,)\n]+)", true, true, "a logging file handler"),
-    rule!(r#"["']filename["']\s*:\s*([^,\n}]+)"#, true, true, "a logging file"),
-    rule!(r"os\.makedirs\(\s*([^,)\n]+)", false, false, "a folder the app creates (os.makedirs)"),
-    rule!(r"os\.mkdir\(\s*([^,)\n]+)", false, false, "a folder the app creates (os.mkdir)"),
-    rule!(r"Path\(\s*([^)\n]+)\)\.mkdir\(", false, false, "a folder the app creates (Path.mkdir)"),
-    rule!(r#"(?m)(?:^\s*|\[["'])[A-Z_]*UPLOAD[A-Z_]*(?:["']\])?\s*=\s*(.+)$"#, false, false, "an upload folder"),
-    rule!(r#"["']sqlite:///([^"'\n]+)["']"#, true, false, "a sqlite database"),
+    rule!(
+        r"(?m)^\s*MEDIA_ROOT\s*=\s*(.+)$",
+        false,
+        false,
+        "Django's MEDIA_ROOT (uploads)"
+    ),
+    rule!(
+        r#"["']NAME["']\s*:\s*([^,\n}]*(?:sqlite|\.db)[^,\n}]*)"#,
+        true,
+        false,
+        "Django's sqlite database"
+    ),
+    rule!(
+        r"(?:Rotating|TimedRotating|Watched)?FileHandler\(\s*([^,)\n]+)",
+        true,
+        true,
+        "a logging file handler"
+    ),
+    rule!(
+        r#"["']filename["']\s*:\s*([^,\n}]+)"#,
+        true,
+        true,
+        "a logging file"
+    ),
+    rule!(
+        r"os\.makedirs\(\s*([^,)\n]+)",
+        false,
+        false,
+        "a folder the app creates (os.makedirs)"
+    ),
+    rule!(
+        r"os\.mkdir\(\s*([^,)\n]+)",
+        false,
+        false,
+        "a folder the app creates (os.mkdir)"
+    ),
+    rule!(
+        r"Path\(\s*([^)\n]+)\)\.mkdir\(",
+        false,
+        false,
+        "a folder the app creates (Path.mkdir)"
+    ),
+    rule!(
+        r#"(?m)(?:^\s*|\[["'])[A-Z_]*UPLOAD[A-Z_]*(?:["']\])?\s*=\s*(.+)$"#,
+        false,
+        false,
+        "an upload folder"
+    ),
+    rule!(
+        r#"["']sqlite:///([^"'\n]+)["']"#,
+        true,
+        false,
+        "a sqlite database"
+    ),
 ];
 
 static NODE: [Rule; 7] = [
-    rule!(r"\bdest\s*:\s*([^,}\n]+)", false, false, "multer's upload folder"),
-    rule!(r"\bdestination\s*:\s*([^,}\n]+)", false, false, "multer's upload folder"),
-    rule!(r"cb\(\s*null\s*,\s*([^)\n]+)\)", false, false, "multer's upload folder"),
-    rule!(r"new\s+(?:sqlite3\.)?Database\(\s*([^,)\n]+)", true, false, "a sqlite database"),
-    rule!(r"\bstorage\s*:\s*([^,}\n]+\.(?:sqlite|db)[^,}\n]*)", true, false, "Sequelize's sqlite storage"),
-    rule!(r"mkdirSync\(\s*([^,)\n]+)", false, false, "a folder the app creates (fs.mkdirSync)"),
-    rule!(r"\bfilename\s*:\s*([^,}\n]+\.log[^,}\n]*)", true, true, "a log file"),
+    rule!(
+        r"\bdest\s*:\s*([^,}\n]+)",
+        false,
+        false,
+        "multer's upload folder"
+    ),
+    rule!(
+        r"\bdestination\s*:\s*([^,}\n]+)",
+        false,
+        false,
+        "multer's upload folder"
+    ),
+    rule!(
+        r"cb\(\s*null\s*,\s*([^)\n]+)\)",
+        false,
+        false,
+        "multer's upload folder"
+    ),
+    rule!(
+        r"new\s+(?:sqlite3\.)?Database\(\s*([^,)\n]+)",
+        true,
+        false,
+        "a sqlite database"
+    ),
+    rule!(
+        r"\bstorage\s*:\s*([^,}\n]+\.(?:sqlite|db)[^,}\n]*)",
+        true,
+        false,
+        "Sequelize's sqlite storage"
+    ),
+    rule!(
+        r"mkdirSync\(\s*([^,)\n]+)",
+        false,
+        false,
+        "a folder the app creates (fs.mkdirSync)"
+    ),
+    rule!(
+        r"\bfilename\s*:\s*([^,}\n]+\.log[^,}\n]*)",
+        true,
+        true,
+        "a log file"
+    ),
 ];
 
 static STRING: LazyLock<Regex> = LazyLock::new(|| re(r#"["'`]([^"'`\n]*)["'`]"#));
@@ -85,7 +165,20 @@ fn path_of(expression: &str) -> Option<(String, bool)> {
         return None;
     }
     // Only literals joined with `/`, `os.path.join`, `path.join`, `Path(…)`.
-    let joins = ["os.path.join", "path.join", "path.resolve", "Path(", " / ", "+", "BASE_DIR", "basedir", "__dirname", "__file__", "ROOT", "APP_ROOT"];
+    let joins = [
+        "os.path.join",
+        "path.join",
+        "path.resolve",
+        "Path(",
+        " / ",
+        "+",
+        "BASE_DIR",
+        "basedir",
+        "__dirname",
+        "__file__",
+        "ROOT",
+        "APP_ROOT",
+    ];
     if literals.len() > 1 && !joins.iter().any(|j| expression.contains(j)) {
         return None;
     }
@@ -111,7 +204,14 @@ fn path_of(expression: &str) -> Option<(String, bool)> {
     }
     let absolute = literals[0].starts_with('/') && !own_folder;
     let joined = parts.join("/");
-    Some((if absolute { format!("/{joined}") } else { joined }, own_folder && !absolute))
+    Some((
+        if absolute {
+            format!("/{joined}")
+        } else {
+            joined
+        },
+        own_folder && !absolute,
+    ))
 }
 
 fn folder(path: &str) -> Option<String> {
@@ -123,7 +223,10 @@ fn add(out: &mut Vec<Found<Writable>>, path: String, scratch: bool, from: String
         return;
     }
     // A folder inside one already found, or holding one: keep the outer folder.
-    if out.iter().any(|w| path.starts_with(&format!("{}/", w.value.path()))) {
+    if out
+        .iter()
+        .any(|w| path.starts_with(&format!("{}/", w.value.path())))
+    {
         return;
     }
     out.retain(|w| !w.value.path().starts_with(&format!("{path}/")));
@@ -156,7 +259,12 @@ pub fn detect(
         let line_of = |offset: usize| text[..offset].matches('\n').count() + 1;
         if stack == StackName::Python && text.contains("Flask(") {
             if let Some(cap) = FLASK_INSTANCE_PATH.captures(text) {
-                add(&mut out, cap[1].to_owned(), false, format!("{path}: Flask's instance_path"));
+                add(
+                    &mut out,
+                    cap[1].to_owned(),
+                    false,
+                    format!("{path}: Flask's instance_path"),
+                );
             } else if let Some(m) = FLASK_INSTANCE.find(text) {
                 // The instance folder sits next to the app's package (or module).
                 let package_parent = if path.ends_with("/__init__.py") {
@@ -222,7 +330,10 @@ pub fn detect(
                 } else {
                     found
                 };
-                if target.starts_with("/tmp") || target == "static" || target.starts_with("node_modules") {
+                if target.starts_with("/tmp")
+                    || target == "static"
+                    || target.starts_with("node_modules")
+                {
                     continue;
                 }
                 add(
@@ -238,14 +349,17 @@ pub fn detect(
     // does not make: the app fails without it.
     if stack == StackName::Python
         && out.is_empty()
-        && code.files.iter().any(|(_, t)| t.contains("Flask(") )
-        && code.files.iter().any(|(_, t)| t.contains("sqlite:///") && !t.contains("sqlite:////") && t.contains("SQLAlchemy"))
+        && code.files.iter().any(|(_, t)| t.contains("Flask("))
+        && code.files.iter().any(|(_, t)| {
+            t.contains("sqlite:///") && !t.contains("sqlite:////") && t.contains("SQLAlchemy")
+        })
     {
         add(
             &mut out,
             "instance".to_owned(),
             false,
-            "Flask-SQLAlchemy keeps a relative sqlite database in Flask's instance folder".to_owned(),
+            "Flask-SQLAlchemy keeps a relative sqlite database in Flask's instance folder"
+                .to_owned(),
         );
     }
     (out, notes)
@@ -278,14 +392,20 @@ mod tests {
             path_of("os.path.join(basedir, 'static', 'uploads')"),
             Some(("static/uploads".into(), true))
         );
-        assert_eq!(path_of("BASE_DIR / \"media\""), Some(("media".into(), false)));
+        assert_eq!(
+            path_of("BASE_DIR / \"media\""),
+            Some(("media".into(), false))
+        );
         assert_eq!(
             path_of("path.join(__dirname, '../uploads')"),
             None,
             "leaves its own folder: unknown without the folder"
         );
         assert_eq!(path_of("settings.UPLOAD_DIR"), None);
-        assert_eq!(path_of("'/var/lib/app'"), Some(("/var/lib/app".into(), false)));
+        assert_eq!(
+            path_of("'/var/lib/app'"),
+            Some(("/var/lib/app".into(), false))
+        );
         assert_eq!(path_of("f'{root}/x'"), None);
     }
 
@@ -316,7 +436,10 @@ mod tests {
         assert_eq!(found, vec![("media".into(), true), ("data".into(), true)]);
         let root_db = run(
             StackName::Python,
-            &[("mysite/settings.py", "DATABASES = {'default': {'NAME': BASE_DIR / 'db.sqlite3'}}\n")],
+            &[(
+                "mysite/settings.py",
+                "DATABASES = {'default': {'NAME': BASE_DIR / 'db.sqlite3'}}\n",
+            )],
         );
         assert!(root_db.is_empty());
     }
