@@ -229,7 +229,9 @@ fn a_procfile_web_process_wins() {
         ]
     );
     assert_eq!(m.app.env["PORT"], "8000");
-    assert!(stderr.contains("release step"));
+    // The Procfile's release step becomes the one-shot `migrate` service.
+    assert_eq!(m.app.release, vec![vec!["python", "migrate.py"]]);
+    assert!(stderr.contains("app.release"), "{stderr}");
     case.assert_renders();
 }
 
@@ -530,7 +532,10 @@ fn node_details() {
     assert_eq!(m.app.ports, vec![4000], "process.env.PORT ?? 4000");
     assert_eq!(m.app.env["NODE_ENV"], "production", "from the start script");
     assert!(text.contains("pnpm_version = \"9.15.4\""));
-    assert!(text.contains("# [compose.redis]"), "ioredis suggests Redis");
+    assert!(
+        text.contains("\n[compose.redis]\n") && !text.contains("# [compose.redis]"),
+        "ioredis enables Redis: {text}"
+    );
 
     // A lock file decides the package manager (made here: real ones are never committed).
     let case = Case::new("node-pnpm");

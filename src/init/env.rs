@@ -356,7 +356,14 @@ fn python(path: &str, text: &str, out: &mut Vec<Found<String>>) {
 fn node(path: &str, text: &str, out: &mut Vec<Found<String>>) {
     for cap in JS_THROW_CHECK.captures_iter(text) {
         let whole = cap.get(0).expect("match");
-        let window: String = text[whole.end()..].chars().take(240).collect();
+        // The statement the `if` guards: its block, or the rest of its line.
+        let rest = &text[whole.end()..];
+        let rest = rest.find(')').map_or("", |i| &rest[i + 1..]);
+        let window = if rest.trim_start().starts_with('{') {
+            &rest[..rest.find('}').unwrap_or(rest.len())]
+        } else {
+            &rest[..rest.find('\n').unwrap_or(rest.len())]
+        };
         if window.contains("throw ") || window.contains("process.exit(") {
             let name = cap.get(1).or(cap.get(2)).map_or("", |m| m.as_str());
             push(

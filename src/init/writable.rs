@@ -57,7 +57,7 @@ static PYTHON: [Rule; 9] = [
         "Django's sqlite database"
     ),
     rule!(
-        r"(?:Rotating|TimedRotating|Watched)?FileHandler\(\s*([^,)\n]+)",
+        r"(?:Rotating|TimedRotating|Watched)?FileHandler\(\s*([^\n]+)",
         true,
         true,
         "a logging file handler"
@@ -69,13 +69,13 @@ static PYTHON: [Rule; 9] = [
         "a logging file"
     ),
     rule!(
-        r"os\.makedirs\(\s*([^,)\n]+)",
+        r"os\.makedirs\(\s*([^\n]+)",
         false,
         false,
         "a folder the app creates (os.makedirs)"
     ),
     rule!(
-        r"os\.mkdir\(\s*([^,)\n]+)",
+        r"os\.mkdir\(\s*([^\n]+)",
         false,
         false,
         "a folder the app creates (os.mkdir)"
@@ -102,25 +102,25 @@ static PYTHON: [Rule; 9] = [
 
 static NODE: [Rule; 7] = [
     rule!(
-        r"\bdest\s*:\s*([^,}\n]+)",
+        r"\bdest\s*:\s*([^\n]+)",
         false,
         false,
         "multer's upload folder"
     ),
     rule!(
-        r"\bdestination\s*:\s*([^,}\n]+)",
+        r"\bdestination\s*:\s*([^\n]+)",
         false,
         false,
         "multer's upload folder"
     ),
     rule!(
-        r"cb\(\s*null\s*,\s*([^)\n]+)\)",
+        r"cb\(\s*null\s*,\s*([^\n]+)",
         false,
         false,
         "multer's upload folder"
     ),
     rule!(
-        r"new\s+(?:sqlite3\.)?Database\(\s*([^,)\n]+)",
+        r"new\s+(?:sqlite3\.)?Database\(\s*([^\n]+)",
         true,
         false,
         "a sqlite database"
@@ -132,7 +132,7 @@ static NODE: [Rule; 7] = [
         "Sequelize's sqlite storage"
     ),
     rule!(
-        r"mkdirSync\(\s*([^,)\n]+)",
+        r"mkdirSync\(\s*([^\n]+)",
         false,
         false,
         "a folder the app creates (fs.mkdirSync)"
@@ -214,6 +214,27 @@ fn path_of(expression: &str) -> Option<(String, bool)> {
     ))
 }
 
+/// The first argument (or the whole value) of a call or setting: up to a `,`, `)` or `}` outside
+/// any brackets or quotes.
+fn first_argument(text: &str) -> &str {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, ch) in text.char_indices() {
+        match quote {
+            Some(q) if ch == q => quote = None,
+            Some(_) => {}
+            None => match ch {
+                '"' | '\'' | '`' => quote = Some(ch),
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' | ',' if depth == 0 => return &text[..i],
+                ')' | ']' | '}' => depth -= 1,
+                _ => {}
+            },
+        }
+    }
+    text
+}
+
 fn folder(path: &str) -> Option<String> {
     path.rsplit_once('/').map(|(dir, _)| dir.to_owned())
 }
@@ -292,7 +313,7 @@ pub fn detect(
                 if line.trim_start().starts_with('#') || line.trim_start().starts_with("//") {
                     continue;
                 }
-                let expression = &cap[1];
+                let expression = first_argument(&cap[1]);
                 // A sqlite URL names the file directly.
                 let found = if rule.what == "a sqlite database" && stack == StackName::Python {
                     Some((expression.to_owned(), false))

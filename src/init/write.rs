@@ -140,10 +140,17 @@ pub fn manifest_text(detection: &Detection) -> String {
         out.push('\n');
         comment(
             &mut out,
-            &format!(
-                "{}: a backing service in compose, with a health check, its data in a named volume, its password from .env, and the app's URL variable wired to it.",
-                service.why
-            ),
+            &if service.table == "compose.redis" {
+                format!(
+                    "{}: Redis in compose, with a health check and its data in a named volume; the app's URL variable is wired to it.",
+                    service.why
+                )
+            } else {
+                format!(
+                    "{}: a database in compose, with a health check, its data in a named volume and its password from .env (see .env.example); the app's URL variable is wired to it.",
+                    service.why
+                )
+            },
         );
         out.push_str(&format!("[{}]\n", service.table));
         for line in &service.lines {
