@@ -206,8 +206,10 @@ fn django_with_poetry() {
     assert_eq!(m.app.command.last().map(String::as_str), Some("shop.wsgi"));
     assert_eq!(m.app.env["DJANGO_SETTINGS_MODULE"], "shop.settings");
     assert_eq!(m.healthcheck.path.as_deref(), Some("/healthz/"));
-    assert!(m.compose.postgres.is_none(), "suggested, commented out");
-    assert!(text.contains("# [compose.postgres]"));
+    // psycopg2-binary and redis are dependencies: the services are enabled, not suggested.
+    assert!(m.compose.postgres.is_some(), "{text}");
+    assert!(m.compose.redis.is_some(), "{text}");
+    assert!(!text.contains("# [compose.postgres]"), "{text}");
     case.assert_renders();
 }
 
