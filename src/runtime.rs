@@ -342,7 +342,7 @@ pub fn context(m: &Manifest) -> RuntimeContext {
         writable_words,
         volumes,
         scratch,
-        dotenv: !env_example.is_empty(),
+        dotenv: !env_example.is_empty() && m.compose.enabled,
         compose_env,
         env_example,
         release,
