@@ -267,14 +267,25 @@ fn python(path: &str, text: &str, out: &mut Vec<Found<String>>) {
             }
             raised
         };
-        if var.is_empty() || (tested && !raised) {
+        // Used where None fails at once: converted (`int(…)`), or a method called on it.
+        let before = &line[..line.find(whole.as_str()).unwrap_or(0)];
+        let after = &tail[whole.as_str().len().min(tail.len())..];
+        let converted = ["int(", "float(", "json.loads(", "Path(", "bool("]
+            .iter()
+            .any(|c| before.trim_end().ends_with(c));
+        let dereferenced = after.starts_with('.') || after.starts_with('[');
+        // A secret assigned without a default: the app would run with none (a None secret key).
+        let secret = name.to_ascii_uppercase().contains("SECRET");
+        let why = if raised {
+            "getenv without a default, and the app stops when it is missing"
+        } else if converted || dereferenced {
+            "getenv without a default, used as if it were set"
+        } else if secret && !var.is_empty() && !tested {
+            "a secret read with getenv and no default"
+        } else {
             continue;
-        }
-        push(
-            out,
-            name,
-            format!("{path}:{n} getenv(\"{name}\") without a default"),
-        );
+        };
+        push(out, name, format!("{path}:{n} {why} (\"{name}\")"));
     }
     // pydantic BaseSettings fields without a default.
     let mut in_class = false;
@@ -438,11 +449,21 @@ JWT = os.environ.get("JWT_SECRET")
 if not JWT:
     raise RuntimeError("JWT_SECRET is required")
 API = os.getenv("API_BASE")
+MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+WORKERS = int(os.getenv("WORKERS"))
+HOSTS = os.environ.get("HOSTS").split(",")
+SESSION = os.environ.get("SESSION_SECRET")
 # TOKEN = os.environ["COMMENTED"]
 "#;
         assert_eq!(
             names(StackName::Python, text),
-            vec!["SECRET_KEY", "JWT_SECRET", "API_BASE"]
+            vec![
+                "SECRET_KEY",
+                "JWT_SECRET",
+                "WORKERS",
+                "HOSTS",
+                "SESSION_SECRET"
+            ]
         );
     }
 
