@@ -407,6 +407,10 @@ fn drift_tells_a_declared_writable_path_from_a_chown_of_the_code() {
 
 // --- init -----------------------------------------------------------------------------
 
+thread_local! {
+    static INIT_OUTPUT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
 fn init(files: &[(&str, &str)]) -> (dgen::manifest::Manifest, String) {
     let dir = tempfile::tempdir().unwrap();
     for (path, text) in files {
@@ -416,6 +420,7 @@ fn init(files: &[(&str, &str)]) -> (dgen::manifest::Manifest, String) {
     }
     let (code, out) = dgen(dir.path(), &["init", "--yes"]);
     assert_eq!(code, 0, "{out}");
+    INIT_OUTPUT.with(|o| *o.borrow_mut() = out.clone());
     let text = std::fs::read_to_string(dir.path().join("dgen.toml")).unwrap();
     let manifest = match dgen::manifest::parse(&text, Some(dir.path())) {
         Ok(loaded) => loaded.manifest,
@@ -459,13 +464,17 @@ fn init_flask_instance_secret_and_migration_chain() {
         "{text}"
     );
     assert_eq!(m.app.env_required, vec!["SECRET_KEY"], "{text}");
+    // The migration is a release step; compiling translations writes files, so it is left out
+    // (with a note), not run in a read-only container.
     assert_eq!(
         m.app.release,
-        vec![
-            vec!["flask", "db", "upgrade"],
-            vec!["flask", "translate", "compile"]
-        ],
+        vec![vec!["flask", "db", "upgrade"]],
         "{text}"
+    );
+    let out = INIT_OUTPUT.with(|o| o.borrow().clone());
+    assert!(
+        out.contains("`flask translate compile` ran before the server"),
+        "{out}"
     );
     assert_eq!(m.app.command[0], "gunicorn", "{text}");
     assert!(!m.app.command.iter().any(|w| w.contains("&&") || w == "-c"));
@@ -614,4 +623,43 @@ fn init_enables_nothing_without_evidence() {
     assert!(m.app.env_required.is_empty(), "{text}");
     assert!(m.app.release.is_empty(), "{text}");
     assert!(m.compose.postgres.is_none() && m.compose.redis.is_none());
+}
+
+#[test]
+fn init_node_start_script_with_a_migration() {
+    let (m, text) = init(&[
+        (
+            "package.json",
+            r#"{"name": "nm", "scripts": {"start": "knex migrate:latest && node server.js"}, "dependencies": {"express": "^4.21.0", "pg": "^8.13.0", "knex": "^3.1.0"}}"#,
+        ),
+        (
+            "package-lock.json",
+            r#"{"name": "nm", "lockfileVersion": 3, "packages": {}}"#,
+        ),
+        (
+            "server.js",
+            "const express = require('express');\nif (!process.env.DATABASE_URL) throw new Error('DATABASE_URL is required');\nexpress().listen(process.env.PORT || 3000);\n",
+        ),
+    ]);
+    assert_eq!(m.app.command, vec!["node", "server.js"], "{text}");
+    assert_eq!(
+        m.app.release,
+        vec![vec!["knex", "migrate:latest"]],
+        "{text}"
+    );
+    assert_eq!(m.app.env_required, vec!["DATABASE_URL"]);
+    assert!(m.compose.postgres.is_some());
+    // A build step before node is not a release step: left for the build (another concern).
+    let (m, text) = init(&[
+        (
+            "package.json",
+            r#"{"name": "nb", "scripts": {"start": "tsc && node dist/server.js"}, "dependencies": {"express": "^4.21.0"}}"#,
+        ),
+        (
+            "package-lock.json",
+            r#"{"name": "nb", "lockfileVersion": 3, "packages": {}}"#,
+        ),
+        ("server.js", "require('express')().listen(3000);\n"),
+    ]);
+    assert!(m.app.release.is_empty(), "{text}");
 }

@@ -210,35 +210,90 @@ fn release(detection: &mut Detection, files: &ProjectFiles) {
             }
         }
     }
-    let command = &detection.command.value;
-    if command.len() == 3
+    let command = detection.command.value.clone();
+    // The chain: a `sh -c` command (a Procfile's), or the start script npm would run.
+    let shell = command.len() == 3
         && matches!(command[0].as_str(), "sh" | "bash" | "/bin/sh")
-        && command[1] == "-c"
-        && let Some(parts) = split_chain(&command[2])
+        && command[1] == "-c";
+    let chain = if shell {
+        Some(command[2].clone())
+    } else if matches!(
+        command.first().map(String::as_str),
+        Some("npm" | "yarn" | "pnpm")
+    ) && command.last().map(String::as_str) == Some("start")
+        && command.len() <= 3
+    {
+        files
+            .read("package.json")
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|p| p["scripts"]["start"].as_str().map(str::to_owned))
+            .filter(|start| start.contains("&&") || start.contains(';'))
+    } else {
+        None
+    };
+    if let Some(chain) = chain
+        && let Some(parts) = split_chain(&chain)
         && parts.len() > 1
     {
         let parts: Vec<&String> = parts.iter().filter(|p| !is_set_e(p)).collect();
         let parsed: Option<Vec<Vec<String>>> = parts.iter().map(|p| simple(p)).collect();
         if let Some(mut parsed) = parsed
             && parsed.len() > 1
+            && (shell || parsed.last().is_some_and(|l| l[0] == "node"))
+            && (shell
+                || parsed[..parsed.len() - 1]
+                    .iter()
+                    .any(|s| is_release_step(s)))
         {
             let server = parsed.pop().expect("more than one");
-            steps.extend(parsed);
-            from.push(format!("the steps before the server in `{}`", command[2]));
+            let (release, other): (Vec<Vec<String>>, Vec<Vec<String>>) =
+                parsed.into_iter().partition(|step| is_release_step(step));
+            for step in &other {
+                detection.notes.push(format!(
+                    "`{}` ran before the server on every start; it looks like a build step, not a migration, so it is not run: a read-only container cannot write its output; add it to the image build, or to [app] release if it only changes the database",
+                    super::command::join_command(step)
+                ));
+            }
+            steps.extend(release);
+            from.push(format!("the steps before the server in `{chain}`"));
             let origin = detection.command.origin.clone();
             detection.command = Detected {
                 value: server,
                 why: Some("the last command of the start chain, run alone in exec form".to_owned()),
                 origin,
             };
-            detection
-                .notes
-                .retain(|n| !n.contains("needs a shell, so it runs under `sh -c`"));
+            detection.notes.retain(|n| {
+                !n.contains("needs a shell, so it runs under `sh -c`")
+                    && !n.contains("does not run node directly")
+            });
         }
     }
     if !steps.is_empty() {
         detection.runtime.release = Some(Detected::found(steps, from.join(" and ")));
     }
+}
+
+/// Whether a step before the server is a release step (it changes the database), rather than a
+/// build step that writes files (collectstatic, translations, a compiler).
+fn is_release_step(step: &[String]) -> bool {
+    let text = step.join(" ").to_ascii_lowercase();
+    [
+        "migrat",
+        "db upgrade",
+        "db push",
+        "alembic",
+        "init-db",
+        "init_db",
+        "initdb",
+        "create_db",
+        "create-db",
+        "createdb",
+        "seed",
+        "db:setup",
+        "createcachetable",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
 }
 
 #[cfg(test)]
