@@ -351,7 +351,13 @@ class ExampleCheck:
         if skipped:
             log(f"{self.example.name} compose: skipped backing services {', '.join(skipped)}")
         started = time.monotonic()
-        compose.up([self.example.service, *included, *one_shot] if skipped else [])
+        try:
+            compose.up([self.example.service, *included, *one_shot] if skipped else [])
+        except Broken as broken:
+            # A one-shot service that failed stops `up`: show what it said.
+            logs = "".join(compose.run("logs", "--no-color", "--tail", "30", name, check=False).stdout
+                           for name in one_shot)
+            raise Broken(f"{broken}\n{logs}") from None
         waited = {}
         for name in one_shot:
             waited[name] = wait_completed(self.docker, compose.container_any(name), self.health_timeout, started)
