@@ -60,7 +60,7 @@ fn writable_paths_are_the_only_ones_the_user_owns_p17() {
             "app-var-lib-demo:/var/lib/demo"
         ]
     );
-    assert_eq!(strs(&app["tmpfs"]), vec!["/tmp", "/app/logs"]);
+    assert_eq!(strs(&app["tmpfs"]), vec!["/tmp", "/app/logs:mode=1777"]);
     assert_eq!(app["read_only"].as_bool(), Some(true));
     let volumes = compose["volumes"].as_hash().unwrap();
     assert!(volumes.contains_key(&yaml_rust2::Yaml::from_str("app-instance")));
