@@ -19,5 +19,6 @@ pub mod practices;
 pub mod project;
 pub mod reference;
 pub mod render;
+pub mod runtime;
 pub mod secrets;
 pub mod stacks;

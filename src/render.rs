@@ -74,6 +74,8 @@ pub enum FileKind {
     /// `compose.build.yaml`: build secrets and target platforms, which Compose v2 reads and
     /// docker-compose 1.x refuses.
     ComposeBuild,
+    /// `.env.example`: the variables `.env` must set (required settings, service passwords).
+    EnvExample,
 }
 
 impl FileKind {
@@ -88,6 +90,7 @@ impl FileKind {
             FileKind::CiWorkflow => "CI workflow",
             FileKind::ReadmeDocker => "README.Docker.md",
             FileKind::ComposeBuild => "compose.build.yaml",
+            FileKind::EnvExample => ".env.example",
         }
     }
 }
@@ -268,6 +271,13 @@ fn outputs(manifest: &Manifest) -> Vec<(FileKind, String, String)> {
             FileKind::CiWorkflow,
             "common/github-workflow.yml.j2".to_owned(),
             path,
+        ));
+    }
+    if manifest.compose.enabled && crate::runtime::context(manifest).dotenv {
+        out.push((
+            FileKind::EnvExample,
+            "common/env.example.j2".to_owned(),
+            ".env.example".to_owned(),
         ));
     }
     if manifest.publish.readme {
@@ -475,6 +485,9 @@ pub fn copy_args(sources: &[String], dest: &str) -> String {
 /// The variables every template sees.
 #[derive(Debug, Serialize)]
 pub struct Context {
+    /// What the app needs at run time: writable paths, required settings, release steps,
+    /// service URLs (see `crate::runtime`).
+    pub runtime: crate::runtime::RuntimeContext,
     /// The app's name.
     pub name: String,
     /// The stack's name.
@@ -702,8 +715,8 @@ impl Context {
             service_env.push(("POSTGRES_HOST".to_owned(), "postgres".to_owned()));
             service_env.push(("POSTGRES_PORT".to_owned(), "5432".to_owned()));
         }
-        if redis.is_some() {
-            service_env.push(("REDIS_URL".to_owned(), "redis://redis:6379/0".to_owned()));
+        if let Some(r) = &c.redis {
+            service_env.push((r.url_env.clone(), "redis://redis:6379/0".to_owned()));
         }
         service_env.retain(|(k, _)| !manifest.app.env.contains_key(k));
         Context {
@@ -751,6 +764,7 @@ impl Context {
                 redis,
                 service_env,
             },
+            runtime: crate::runtime::context(manifest),
             dockerignore_extra: manifest.dockerignore.extra.clone(),
             debug: manifest.debug.as_ref().and_then(|d| {
                 let setup = stack.debug(manifest, d)?;

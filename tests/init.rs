@@ -206,8 +206,10 @@ fn django_with_poetry() {
     assert_eq!(m.app.command.last().map(String::as_str), Some("shop.wsgi"));
     assert_eq!(m.app.env["DJANGO_SETTINGS_MODULE"], "shop.settings");
     assert_eq!(m.healthcheck.path.as_deref(), Some("/healthz/"));
-    assert!(m.compose.postgres.is_none(), "suggested, commented out");
-    assert!(text.contains("# [compose.postgres]"));
+    // psycopg2-binary and redis are dependencies: the services are enabled, not suggested.
+    assert!(m.compose.postgres.is_some(), "{text}");
+    assert!(m.compose.redis.is_some(), "{text}");
+    assert!(!text.contains("# [compose.postgres]"), "{text}");
     case.assert_renders();
 }
 
@@ -229,7 +231,9 @@ fn a_procfile_web_process_wins() {
         ]
     );
     assert_eq!(m.app.env["PORT"], "8000");
-    assert!(stderr.contains("release step"));
+    // The Procfile's release step becomes the one-shot `migrate` service.
+    assert_eq!(m.app.release, vec![vec!["python", "migrate.py"]]);
+    assert!(stderr.contains("app.release"), "{stderr}");
     case.assert_renders();
 }
 
@@ -585,7 +589,10 @@ fn node_details() {
     assert_eq!(m.app.ports, vec![4000], "process.env.PORT ?? 4000");
     assert_eq!(m.app.env["NODE_ENV"], "production", "from the start script");
     assert!(text.contains("pnpm_version = \"9.15.4\""));
-    assert!(text.contains("# [compose.redis]"), "ioredis suggests Redis");
+    assert!(
+        text.contains("\n[compose.redis]\n") && !text.contains("# [compose.redis]"),
+        "ioredis enables Redis: {text}"
+    );
 
     // A lock file decides the package manager (made here: real ones are never committed).
     let case = Case::new("node-pnpm");

@@ -354,8 +354,14 @@ fn compose_backing_services() {
         assert!(compose.contains(needle), "{needle} missing:\n{compose}");
     }
     assert!(
-        !compose.contains("POSTGRES_PASSWORD:"),
+        !compose
+            .lines()
+            .any(|l| l.trim_start().starts_with("POSTGRES_PASSWORD:")),
         "credentials come from the env file"
+    );
+    assert!(
+        compose.contains("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}@postgres:5432/"),
+        "the app's DATABASE_URL takes the password from .env:\n{compose}"
     );
 }
 

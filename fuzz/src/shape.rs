@@ -344,6 +344,14 @@ pub fn shape(file: &RenderedFile) -> Result<Shape, String> {
                 serde_json::from_str(&body).map_err(|e| format!("{}: not JSON: {e}", file.path))?;
             json_keys(&value, "", &mut keys);
         }
+        FileKind::EnvExample => {
+            // The variables an `.env` file sets: one `NAME=value` a line.
+            keys.extend(
+                text.lines()
+                    .filter(|l| !l.trim_start().starts_with('#'))
+                    .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim().to_string())),
+            );
+        }
         FileKind::DockerIgnore | FileKind::ReadmeDocker => {}
     }
     Ok(Shape {

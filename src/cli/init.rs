@@ -221,7 +221,39 @@ fn summary(d: &Detection, dir: &Path) -> String {
         d.healthcheck.value.to_string(),
         &d.healthcheck.origin,
     );
+    runtime_summary(&mut out, d);
     out
+}
+
+/// The run-time needs init found: writable paths, required settings, release steps, services.
+fn runtime_summary(out: &mut String, d: &Detection) {
+    let r = &d.runtime;
+    let mut line = |key: &str, value: String, from: String| {
+        out.push_str(&format!("  {key:<24} {value}   [{from}]\n"));
+    };
+    for w in &r.writable {
+        let kind = if w.value.persist() { "volume" } else { "tmpfs" };
+        line(
+            "app.writable",
+            format!("{} ({kind})", w.value.path()),
+            w.from.clone(),
+        );
+    }
+    for e in &r.env_required {
+        line("app.env_required", e.value.clone(), e.from.clone());
+    }
+    if let Some(release) = &r.release {
+        for step in &release.value {
+            line(
+                "app.release",
+                init::join_command(step),
+                release.origin.to_string(),
+            );
+        }
+    }
+    for s in &r.services {
+        line(s.table, "enabled".to_owned(), s.why.clone());
+    }
 }
 
 /// A path as the user would type it, relative to the current directory when given so.
@@ -302,14 +334,25 @@ fn next_steps(d: &Detection, dir: &Path) -> String {
             shown(dir, "compose.yaml")
         )
     };
+    let needs_env = !d.runtime.env_required.is_empty()
+        || d.runtime
+            .services
+            .iter()
+            .any(|s| s.table != "compose.redis");
     let compose = if dir.join(".env").exists() {
         compose
+    } else if needs_env {
+        format!("cp {} {env_file} && {compose}", shown(dir, ".env.example"))
     } else {
         format!("touch {env_file} && {compose}")
     };
     steps.push((
         compose,
-        "or with compose, which reads secrets from .env".to_owned(),
+        if needs_env {
+            "or with compose: fill in the empty values in .env first".to_owned()
+        } else {
+            "or with compose, which reads secrets from .env".to_owned()
+        },
     ));
     steps.push((
         if here {

@@ -42,7 +42,10 @@ impl Only {
         match self {
             Only::Dockerfile => kind == FileKind::Dockerfile,
             Only::Dockerignore => kind == FileKind::DockerIgnore,
-            Only::Compose => matches!(kind, FileKind::Compose | FileKind::ComposeBuild),
+            Only::Compose => matches!(
+                kind,
+                FileKind::Compose | FileKind::ComposeBuild | FileKind::EnvExample
+            ),
             Only::Debug => matches!(kind, FileKind::ComposeDebug | FileKind::VsCodeLaunch),
             Only::Ci => kind == FileKind::CiWorkflow,
             Only::Readme => kind == FileKind::ReadmeDocker,

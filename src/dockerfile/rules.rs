@@ -727,26 +727,66 @@ fn run_layers(c: &RuleCtx) -> Option<String> {
         .then(|| "RUN added next to another RUN: one more layer (group the commands)".to_string())
 }
 
+/// Is a `chown` owner (`app`, `app:app`, `1000.1000`) someone other than root?
+fn not_root(owner: &str) -> bool {
+    let user = owner.split([':', '.']).next().unwrap_or("");
+    !user.is_empty() && user != "root" && user != "0"
+}
+
+/// The `chown` invocations of a RUN that hand paths to a non-root user: the paths, and the
+/// command as shown in a report.
+fn chowned(i: &Instruction) -> Vec<(Vec<String>, String)> {
+    shell::invocations(&commands(i), &["chown"])
+        .into_iter()
+        .filter_map(|args| {
+            let mut words = args.iter().filter(|a| !a.starts_with('-'));
+            let owner = words.next()?;
+            not_root(owner).then(|| {
+                let mut shown = vec!["chown".to_string()];
+                shown.extend(args.iter().cloned());
+                (words.cloned().collect(), truncate(&shown.join(" "), SHOW))
+            })
+        })
+        .collect()
+}
+
+/// Every path a RUN hands to a non-root user with `chown`.
+pub(crate) fn chowned_paths(i: &Instruction) -> Vec<String> {
+    chowned(i)
+        .into_iter()
+        .flat_map(|(paths, _)| paths)
+        .collect()
+}
+
+/// The folders a RUN creates with `mkdir`.
+pub(crate) fn made_dirs(i: &Instruction) -> Vec<String> {
+    shell::invocations(&commands(i), &["mkdir"])
+        .into_iter()
+        .flat_map(|args| {
+            args.iter()
+                .filter(|a| !a.starts_with('-'))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// `COPY --chown=app` or `chown app …`: app files owned by a non-root user (the detail).
 pub(crate) fn chown_detail(i: &Instruction) -> Option<String> {
-    let not_root = |owner: &str| {
-        let user = owner.split([':', '.']).next().unwrap_or("");
-        !user.is_empty() && user != "root" && user != "0"
-    };
+    chown_detail_except(i, &[])
+}
+
+/// As [`chown_detail`], but a RUN that chowns only `allowed` paths (the manifest's declared
+/// `[app] writable` folders, which the runtime user may own) is not app files.
+pub(crate) fn chown_detail_except(i: &Instruction, allowed: &[String]) -> Option<String> {
     if matches!(&*i.keyword, "COPY" | "ADD") {
         let v = i.flag("chown")?.value.as_deref()?;
         return not_root(v).then(|| format!("--chown={v}"));
     }
-    shell::invocations(&commands(i), &["chown"])
-        .into_iter()
-        .find_map(|args| {
-            let owner = args.iter().find(|a| !a.starts_with('-'))?;
-            not_root(owner).then(|| {
-                let mut words = vec!["chown".to_string()];
-                words.extend(args.iter().cloned());
-                truncate(&words.join(" "), SHOW)
-            })
-        })
+    chowned(i).into_iter().find_map(|(paths, shown)| {
+        let extra = paths.is_empty() || paths.iter().any(|p| !allowed.contains(p));
+        extra.then_some(shown)
+    })
 }
 
 /// `chmod 777`, `chmod -R o+w`, `chmod a+rwx`: files writable by every user (the detail).
@@ -791,11 +831,20 @@ fn chown(c: &RuleCtx) -> Option<String> {
     if !c.is_final {
         return None;
     }
-    let detail = chown_detail;
-    let a = newly(c, |i| detail(i).is_some())?;
+    // What the manifest renders as a chown are the declared writable paths; any other is code.
+    let allowed: Vec<String> = c
+        .before
+        .filter(|b| b.keyword == "RUN")
+        .map(chowned_paths)
+        .unwrap_or_default();
+    let found = chown_detail_except(c.after?, &allowed)?;
+    if c.before
+        .is_some_and(|b| chown_detail(b).is_some() && b.keyword != "RUN")
+    {
+        return None;
+    }
     Some(format!(
-        "chown of app files ({}): the runtime user can modify the app",
-        detail(a)?
+        "chown of app files ({found}): the runtime user can modify the app"
     ))
 }
 

@@ -19,6 +19,20 @@ pub fn compare(expected: &str, actual: &[u8]) -> Vec<Finding> {
         ports: crate::dockerfile::facts::all(&want)
             .last()
             .map(|f| f.ports.clone()),
+        // The rendered final stage chowns exactly the manifest's writable paths.
+        writable: Some(
+            want.stages
+                .last()
+                .map(|stage| {
+                    stage
+                        .instructions
+                        .iter()
+                        .filter(|i| i.keyword == "RUN")
+                        .flat_map(crate::dockerfile::rules::chowned_paths)
+                        .collect()
+                })
+                .unwrap_or_default(),
+        ),
     };
     let rendered: Vec<&str> = lint::judge(&want, None, &expect)
         .iter()

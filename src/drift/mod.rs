@@ -162,7 +162,9 @@ pub fn compare(kind: FileKind, expected: &str, actual: &[u8]) -> (FileStatus, Ve
         | FileKind::ComposeBuild
         | FileKind::CiWorkflow => compose::compare(expected, &String::from_utf8_lossy(actual)),
         FileKind::VsCodeLaunch => text::compare_json(expected, &String::from_utf8_lossy(actual)),
-        FileKind::ReadmeDocker => text::compare_text(expected, &String::from_utf8_lossy(actual)),
+        FileKind::ReadmeDocker | FileKind::EnvExample => {
+            text::compare_text(expected, &String::from_utf8_lossy(actual))
+        }
     };
     let status = if findings.iter().all(|f| f.kind == FindingKind::Formatting) {
         FileStatus::FormattingOnly

@@ -317,6 +317,7 @@ impl Detector for GoDetector {
             suggestions: services::suggestions(&requires, "go.mod"),
             notes,
             schema_file: schema_file(files),
+            runtime: Default::default(),
         }
     }
 }

@@ -259,6 +259,7 @@ impl Detector for JavaDetector {
             suggestions: services::suggestions(&deps, build_file),
             notes,
             schema_file: schema_file(files),
+            runtime: Default::default(),
         }
     }
 }

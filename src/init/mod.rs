@@ -12,6 +12,7 @@
 //! [`Detector`], and list it in [`detectors`].
 
 mod command;
+mod env;
 mod files;
 pub mod from_dockerfile;
 mod go;
@@ -19,10 +20,12 @@ mod java;
 mod node;
 mod python;
 mod routes;
+mod runtime;
 mod rust;
 mod services;
 mod sources;
 mod static_site;
+mod writable;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -32,6 +35,7 @@ use std::path::{Path, PathBuf};
 pub use command::{join_command, ports_in_command, retarget_port, split_command};
 pub use files::ProjectFiles;
 pub use routes::{HEALTH_ROUTES, health_route};
+pub use runtime::{Found, RuntimeNeeds, Service, split_chain};
 
 use crate::manifest::StackName;
 
@@ -266,6 +270,9 @@ pub struct Detection {
     pub notes: Vec<String>,
     /// The schema file found in the project (relative path), for the `#:schema` line.
     pub schema_file: Option<String>,
+    /// What the app needs at run time: writable paths, required settings, release steps,
+    /// backing services (filled after the stack's detector, by `runtime::enrich`).
+    pub runtime: RuntimeNeeds,
 }
 
 impl Detection {
@@ -287,6 +294,7 @@ impl Detection {
                 stack.as_str()
             )],
             schema_file: schema_file(files),
+            runtime: RuntimeNeeds::default(),
         }
     }
 
@@ -424,6 +432,7 @@ pub fn detect(dir: &Path) -> Result<Detection, NotDetected> {
         });
     };
     let mut detection = first.detect(&files);
+    runtime::enrich(&mut detection, &files);
     for (_, other) in &found[1..] {
         detection.notes.push(format!(
             "the project also looks like a {0} project: for that, run `dgen init --stack {0}`",
@@ -441,6 +450,7 @@ pub fn detect_as(dir: &Path, stack: StackName) -> Detection {
         Some(detector) => {
             let mut detection = detector.detect(&files);
             detection.stack = Detected::found(stack, "--stack");
+            runtime::enrich(&mut detection, &files);
             detection
         }
         None => Detection::bare(stack, &files),

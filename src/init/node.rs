@@ -629,6 +629,7 @@ impl Detector for Node {
             suggestions: services::suggestions(&dependencies(&package, false), "package.json"),
             notes,
             schema_file: schema_file(files),
+            runtime: Default::default(),
         }
     }
 }

@@ -389,6 +389,7 @@ impl Detector for Python {
             suggestions,
             notes,
             schema_file: schema_file(files),
+            runtime: Default::default(),
         };
         self.reconcile(&mut detection, files);
         detection

@@ -222,6 +222,7 @@ impl Detector for RustDetector {
             suggestions: services::suggestions(&deps, "Cargo.toml"),
             notes,
             schema_file: schema_file(files),
+            runtime: Default::default(),
         }
     }
 }

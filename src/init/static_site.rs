@@ -262,6 +262,7 @@ impl Detector for StaticSite {
             suggestions: Vec::new(),
             notes,
             schema_file: schema_file(files),
+            runtime: Default::default(),
         }
     }
 }

@@ -75,6 +75,8 @@ pub fn manifest_text(detection: &Detection) -> String {
         );
     }
 
+    runtime_app(&mut out, d);
+
     if !d.settings.is_empty() {
         out.push_str(&format!("\n[{}]\n", d.stack.value.as_str()));
         for setting in &d.settings {
@@ -134,6 +136,29 @@ pub fn manifest_text(detection: &Detection) -> String {
         ),
     }
 
+    for service in &d.runtime.services {
+        out.push('\n');
+        comment(
+            &mut out,
+            &if service.table == "compose.redis" {
+                format!(
+                    "{}: Redis in compose, with a health check and its data in a named volume; the app's URL variable is wired to it.",
+                    service.why
+                )
+            } else {
+                format!(
+                    "{}: a database in compose, with a health check, its data in a named volume and its password from .env (see .env.example); the app's URL variable is wired to it.",
+                    service.why
+                )
+            },
+        );
+        out.push_str(&format!("[{}]\n", service.table));
+        for line in &service.lines {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+
     for suggestion in &d.suggestions {
         out.push('\n');
         comment(&mut out, &suggestion.why);
@@ -142,6 +167,54 @@ pub fn manifest_text(detection: &Detection) -> String {
         }
     }
     out
+}
+
+/// `[app] writable`, `env_required` and `release`, each with where it was found.
+fn runtime_app(out: &mut String, d: &Detection) {
+    let r = &d.runtime;
+    if !r.writable.is_empty() {
+        comment(
+            out,
+            "The paths the app writes at run time: owned by the app's user in the image, a named volume in compose (persist = false: a tmpfs, emptied at every start). The code stays read-only.",
+        );
+        for w in &r.writable {
+            comment(out, &format!("{}: {}.", w.value.path(), w.from));
+        }
+        let items: Vec<String> = r
+            .writable
+            .iter()
+            .map(|w| match &w.value {
+                crate::manifest::Writable::Path(p) => string(p),
+                crate::manifest::Writable::Spec(spec) => format!(
+                    "{{ path = {}, persist = {} }}",
+                    string(&spec.path),
+                    spec.persist
+                ),
+            })
+            .collect();
+        out.push_str(&format!("writable = [{}]\n", items.join(", ")));
+    }
+    if !r.env_required.is_empty() {
+        comment(
+            out,
+            "Settings the app needs and has no default for: never in the image; `dgen render` writes .env.example, and compose refuses to start until .env sets each one.",
+        );
+        for e in &r.env_required {
+            comment(out, &format!("{}: {}.", e.value, e.from));
+        }
+        let names: Vec<String> = r.env_required.iter().map(|e| e.value.clone()).collect();
+        out.push_str(&format!("env_required = {}\n", strings(&names)));
+    }
+    if let Some(release) = &r.release {
+        let steps: Vec<String> = release.value.iter().map(|s| strings(s)).collect();
+        entry(
+            out,
+            "One-off steps before the app starts (migrations): compose runs them in a `migrate` service the app waits for.",
+            release,
+            "release",
+            &format!("[{}]", steps.join(", ")),
+        );
+    }
 }
 
 /// One `key = value` with its two comment lines: what it is, then why and where from.

@@ -204,6 +204,10 @@ pub fn verdict_rule(id: &str) -> Option<&'static VerdictRule> {
 pub struct Expectations {
     /// The app's ports (normalized: `8000`, `53/udp`), when a manifest declares them.
     pub ports: Option<Vec<String>>,
+    /// The paths the manifest lets the runtime user own (`[app] writable`, as the rendered file
+    /// chowns them). Without a manifest, a RUN may chown the folders it creates itself, except
+    /// the working directory and the folders above it.
+    pub writable: Option<Vec<String>>,
 }
 
 /// The image `docker build` produces from a file, as the rules see it.
@@ -452,9 +456,27 @@ fn world_writable(im: &Image) -> Vec<Hit> {
 }
 
 fn chown(im: &Image) -> Vec<Hit> {
+    let workdir = im.final_facts().and_then(|f| f.workdir.clone());
+    let data_dir = |path: &str| match &workdir {
+        Some(w) => {
+            let w = w.trim_end_matches('/');
+            let p = path.trim_end_matches('/');
+            !p.is_empty() && p != w && !w.starts_with(&format!("{p}/"))
+        }
+        None => !path.trim_end_matches('/').is_empty(),
+    };
     each_final(
         im,
-        pred::chown_detail,
+        |i| {
+            let allowed: Vec<String> = match &im.expect.writable {
+                Some(paths) => paths.clone(),
+                None => pred::made_dirs(i)
+                    .into_iter()
+                    .filter(|p| data_dir(p))
+                    .collect(),
+            };
+            pred::chown_detail_except(i, &allowed)
+        },
         "app files owned by a non-root user, who can modify them",
     )
 }

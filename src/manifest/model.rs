@@ -141,6 +141,68 @@ pub struct App {
     /// name = version pattern. Installed in the builder stage only; they never reach the final
     /// image.
     pub build_packages: BTreeMap<String, String>,
+    /// The paths the app writes at run time (an `instance/` folder, uploads, a sqlite file's
+    /// folder, logs), relative to `workdir` or absolute. The image creates exactly these,
+    /// owned by the runtime user; everything else stays root-owned and read-only (P17). A plain
+    /// path keeps its data in a compose named volume; `{ path = "logs", persist = false }` is
+    /// scratch space (a compose tmpfs, emptied at every start).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub writable: Vec<Writable>,
+    /// Environment variables the app needs and has no default for (e.g. `SECRET_KEY`,
+    /// `ALLOWED_HOSTS`). They are never set in the image: `dgen render` writes `.env.example`
+    /// with empty placeholders, and compose refuses to start until `.env` sets each of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub env_required: Vec<String>,
+    /// One-off steps run before the app starts, once per `docker compose up` (database
+    /// migrations, e.g. `[["flask", "db", "upgrade"]]` or a Procfile's `release:` line), each in
+    /// exec form. They become a one-shot compose service `migrate` that the app waits for
+    /// (`service_completed_successfully`); the image's `CMD` stays the app alone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub release: Vec<Vec<String>>,
+}
+
+/// A path the app may write at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Writable {
+    /// A path whose data persists: a compose named volume.
+    Path(String),
+    /// A path with its settings.
+    Spec(WritableSpec),
+}
+
+/// A writable path with its settings.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WritableSpec {
+    /// The path, relative to `workdir` or absolute.
+    pub path: String,
+    /// `true` (default): the data persists in a compose named volume (uploads, a sqlite
+    /// database). `false`: scratch space, a tmpfs emptied at every start (logs, caches).
+    #[serde(default = "persist_default")]
+    pub persist: bool,
+}
+
+fn persist_default() -> bool {
+    true
+}
+
+impl Writable {
+    /// The path as written.
+    pub fn path(&self) -> &str {
+        match self {
+            Writable::Path(path) => path,
+            Writable::Spec(spec) => &spec.path,
+        }
+    }
+
+    /// Whether its data persists (a named volume) rather than being scratch (a tmpfs).
+    pub fn persist(&self) -> bool {
+        match self {
+            Writable::Path(_) => true,
+            Writable::Spec(spec) => spec.persist,
+        }
+    }
 }
 
 impl Default for App {
@@ -153,6 +215,9 @@ impl Default for App {
             workdir: "/app".to_owned(),
             system_packages: BTreeMap::new(),
             build_packages: BTreeMap::new(),
+            writable: Vec::new(),
+            env_required: Vec::new(),
+            release: Vec::new(),
         }
     }
 }
@@ -353,6 +418,12 @@ pub struct Compose {
     /// A Redis backing service; present means enabled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redis: Option<Redis>,
+    /// A MySQL-compatible backing service (MariaDB); present means enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mysql: Option<Mysql>,
+    /// A MongoDB backing service; present means enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mongodb: Option<Mongodb>,
 }
 
 impl Default for Compose {
@@ -369,6 +440,8 @@ impl Default for Compose {
             pids: 256,
             postgres: None,
             redis: None,
+            mysql: None,
+            mongodb: None,
         }
     }
 }
@@ -428,6 +501,10 @@ pub struct Postgres {
     /// The database created on first start and passed to the app as `POSTGRES_DB`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
+    /// The variable the app reads the connection URL from.
+    pub url_env: String,
+    /// The URL's scheme, e.g. `postgresql`, `postgres` or SQLAlchemy's `postgresql+psycopg`.
+    pub url_scheme: String,
 }
 
 impl Default for Postgres {
@@ -435,6 +512,8 @@ impl Default for Postgres {
         Postgres {
             version: "17".to_owned(),
             database: None,
+            url_env: "DATABASE_URL".to_owned(),
+            url_scheme: "postgresql".to_owned(),
         }
     }
 }
@@ -445,12 +524,65 @@ impl Default for Postgres {
 pub struct Redis {
     /// The official `redis` image tag, e.g. `7`.
     pub version: String,
+    /// The variable the app reads the connection URL from.
+    pub url_env: String,
 }
 
 impl Default for Redis {
     fn default() -> Self {
         Redis {
             version: "7".to_owned(),
+            url_env: "REDIS_URL".to_owned(),
+        }
+    }
+}
+
+/// A MariaDB service (MySQL-compatible). Its passwords (`MARIADB_PASSWORD`,
+/// `MARIADB_ROOT_PASSWORD`) come from `.env`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Mysql {
+    /// The official `mariadb` image tag, e.g. `11`.
+    pub version: String,
+    /// The database created on first start; defaults to the app's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    /// The variable the app reads the connection URL from.
+    pub url_env: String,
+    /// The URL's scheme, e.g. `mysql`, or SQLAlchemy's `mysql+pymysql`.
+    pub url_scheme: String,
+}
+
+impl Default for Mysql {
+    fn default() -> Self {
+        Mysql {
+            version: "11".to_owned(),
+            database: None,
+            url_env: "DATABASE_URL".to_owned(),
+            url_scheme: "mysql".to_owned(),
+        }
+    }
+}
+
+/// A MongoDB service. Its root password (`MONGO_INITDB_ROOT_PASSWORD`) comes from `.env`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Mongodb {
+    /// The official `mongo` image tag, e.g. `8`.
+    pub version: String,
+    /// The database named in the URL; defaults to the app's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    /// The variable the app reads the connection URL from.
+    pub url_env: String,
+}
+
+impl Default for Mongodb {
+    fn default() -> Self {
+        Mongodb {
+            version: "8".to_owned(),
+            database: None,
+            url_env: "MONGODB_URL".to_owned(),
         }
     }
 }

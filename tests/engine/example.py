@@ -87,6 +87,16 @@ class Example:
         return self.app.get("workdir", "/app")
 
     @property
+    def writable(self) -> list[str]:
+        """The absolute paths of [app] writable, which the runtime user owns on purpose."""
+        out = []
+        for item in self.app.get("writable", []):
+            path = item["path"] if isinstance(item, dict) else item
+            joined = path if path.startswith("/") else f"{self.workdir.rstrip('/')}/{path}"
+            out.append("/" + "/".join(p for p in joined.split("/") if p not in ("", ".")))
+        return out
+
+    @property
     def sources(self) -> list[str]:
         return list(self.app.get("sources", []))
 

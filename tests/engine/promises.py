@@ -170,10 +170,12 @@ class ExampleCheck:
         self.docker.remove_container(self.container)
         publish = [arg for port in self.example.ports for arg in ("-p", f"127.0.0.1::{port}")]
         started = time.monotonic()
-        # An app whose settings need values (its .env.example) gets the throwaway ones, as with compose.
+        # The settings the app cannot start without ([app] env_required): the planted .env, made
+        # from the generated .env.example with throwaway values.
         env_file = self.example.dir / ".env"
-        env = ["--env-file", str(env_file)] if (self.example.dir / ".env.example").is_file() and env_file.is_file() else []
-        self.docker.out("run", "-d", "--name", self.container, *publish, *env, *self._health_flags(), self.example.tag)
+        env_args = ["--env-file", str(env_file)] if (self.example.dir / ".env.example").is_file() and env_file.is_file() else []
+        self.docker.out("run", "-d", "--name", self.container, *publish, *env_args, *self._health_flags(),
+                        self.example.tag)
         if not self.example.healthcheck_enabled:
             time.sleep(5)
             _require_running(self.docker, self.container)
@@ -214,9 +216,18 @@ class ExampleCheck:
         entries = [e for e in self.filesystem() if e.path == workdir or e.path.startswith(workdir + "/")]
         if not entries:
             return [f"the image has no {workdir}"]
+        declared = set(self.example.writable)
+        problems = []
+        # [app] writable: exactly those directories are the user's, and nothing else.
+        for path in sorted(declared):
+            entry = next((e for e in self.filesystem() if e.path == path), None)
+            if entry is None or not entry.is_dir:
+                problems.append(f"the writable path {path} is not a directory in the image")
+            elif not _writable_by(entry, uid, groups):
+                problems.append(f"the writable path {path} is not writable by UID {uid}")
+        entries = [e for e in entries if e.path not in declared]
         not_root = [e.path for e in entries if e.uid != 0]
         writable = [e.path for e in entries if uid != 0 and not e.is_link and _writable_by(e, uid, groups)]
-        problems = []
         if not_root:
             problems.append(f"not owned by root: {_some(not_root)}")
         if writable:
@@ -312,13 +323,20 @@ class ExampleCheck:
         if not compose_file.exists():
             raise Broken("no compose.yaml next to the manifest")
         override = self.example.app_dir / "compose.engine-test.yaml"
+        (self.example.app_dir / ".env").touch()
         # A service whose build context is elsewhere (a workspace root) is built by compose
         # itself, as a user runs `docker compose build`, into the image the override names.
         build_override = "    build:\n      network: host\n" if self.example.service_dir else ""
+        # Services built from the same Dockerfile (the one-shot `migrate` of [app] release) run
+        # the image under test too.
+        one_shot = [name for name, image in
+                    Compose(self.docker, self.project, self.example.app_dir, [compose_file]).services().items()
+                    if image is None and name != self.example.service]
         override.write_text(f'services:\n  {self.example.service}:\n    image: "{self.example.tag}"\n'
-                            + build_override + self._health_override())
-        (self.example.app_dir / ".env").touch()
+                            + build_override + self._health_override()
+                            + "".join(f'  {name}:\n    image: "{self.example.tag}"\n' for name in one_shot))
         compose = Compose(self.docker, self.project, self.example.app_dir, [compose_file, override])
+        self._one_shot = one_shot
         problems = []
         try:
             built = ""
@@ -342,8 +360,9 @@ class ExampleCheck:
         if self.example.service not in services:
             raise Broken(f"compose.yaml has no service named {self.example.service!r}")
         included, skipped = [], []
+        one_shot = getattr(self, "_one_shot", [])
         for name, image in services.items():
-            if name == self.example.service:
+            if name == self.example.service or name in one_shot:
                 continue
             if image and standins.find_recipe(image):
                 self.stand_ins.ensure(image)
@@ -353,13 +372,22 @@ class ExampleCheck:
         if skipped:
             log(f"{self.example.name} compose: skipped backing services {', '.join(skipped)}")
         started = time.monotonic()
-        compose.up([self.example.service, *included] if skipped else [])
+        try:
+            compose.up([self.example.service, *included, *one_shot] if skipped else [])
+        except Broken as broken:
+            # A one-shot service that failed stops `up`: show what it said.
+            logs = "".join(compose.run("logs", "--no-color", "--tail", "30", name, check=False).stdout
+                           for name in one_shot)
+            raise Broken(f"{broken}\n{logs}") from None
         waited = {}
+        for name in one_shot:
+            waited[name] = wait_completed(self.docker, compose.container_any(name), self.health_timeout, started)
         for name in [self.example.service, *included]:
             container = compose.container(name)
             waited[name] = wait_healthy(self.docker, container, self.health_timeout, started,
                                         allow_no_healthcheck=name != self.example.service)
-        summary = ", ".join(f"{n} healthy after {s:.1f}s" for n, s in waited.items())
+        summary = ", ".join(f"{n} {'completed' if n in one_shot else 'healthy'} after {s:.1f}s"
+                            for n, s in waited.items())
         return summary + (f"; skipped {', '.join(skipped)}" if skipped else "")
 
     # -- 8 --
@@ -464,6 +492,13 @@ class Compose:
             raise Broken(f"compose started no container for {service}")
         return container
 
+    def container_any(self, service: str) -> str:
+        """The service's container, running or exited (a one-shot service)."""
+        container = self.run("ps", "-a", "-q", service).stdout.strip()
+        if not container:
+            raise Broken(f"compose started no container for {service}")
+        return container.split()[0]
+
     def down(self) -> list[str]:
         """`down -v`; returns what it left behind (and removes that)."""
         self.run("down", "-v", "--remove-orphans", "--timeout", "10", check=False)
@@ -548,6 +583,19 @@ def wait_healthy(docker: Docker, container: str, timeout: float, started: float,
             raise Broken(f"health is unhealthy; last probe: {_last_probe(health)}")
         time.sleep(0.5)
     raise Broken(f"not healthy within {timeout:.0f}s (status {status}); last probe: {_last_probe(health)}")
+
+
+def wait_completed(docker: Docker, container: str, timeout: float, started: float) -> float:
+    """Seconds from `started` until a one-shot container exited 0."""
+    while time.monotonic() - started < timeout:
+        state = json.loads(docker.out("inspect", "--format", "{{json .State}}", container))
+        if not state.get("Running") and state.get("Status") == "exited":
+            if state.get("ExitCode") != 0:
+                logs = docker.run("logs", "--tail", "20", container, check=False)
+                raise Broken(f"the one-shot service exited with code {state.get('ExitCode')}:\n{logs.stdout}{logs.stderr}")
+            return time.monotonic() - started
+        time.sleep(0.5)
+    raise Broken(f"the one-shot service did not complete within {timeout:.0f}s")
 
 
 def _require_running(docker: Docker, container: str) -> None:

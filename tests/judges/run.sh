@@ -229,7 +229,7 @@ judge_compose_config() {
     # A copy, so that the .env that compose insists on can be created without touching the tree.
     copy="$scratch/compose-$RANDOM$RANDOM"
     cp -R "$dir" "$copy"
-    [[ -e "$copy/.env" ]] || : >"$copy/.env"
+    seed_env "$copy"
     # A bare environment: a variable of this shell must not fill in an unescaped `$` in the file.
     out=$(cd "$copy" && env -i PATH="$PATH" HOME="$scratch/home" LANG=C.UTF-8 \
         docker-compose --project-name dgen-judge -f compose.yaml config -q 2>&1)
@@ -239,6 +239,18 @@ judge_compose_config() {
 }
 
 # compose.debug.yaml ([debug]): valid on its own against the schema, and merged with compose.yaml.
+# The .env compose insists on, as a user makes it: .env.example (when dgen wrote one) with
+# every empty value filled in; an empty file otherwise.
+seed_env() {
+    local dir=$1
+    [[ -e "$dir/.env" ]] && return 0
+    if [[ -f "$dir/.env.example" ]]; then
+        sed -E 's/^([A-Za-z_][A-Za-z0-9_]*)=$/\1=judge0placeholder/' "$dir/.env.example" >"$dir/.env"
+    else
+        : >"$dir/.env"
+    fi
+}
+
 judge_compose_debug() {
     local dir=$1 out rc copy
     if ! out=$("${offline[@]}" "$venv/bin/check-jsonschema" --schemafile "$schema" "$dir/compose.debug.yaml" 2>&1); then
@@ -247,7 +259,7 @@ judge_compose_debug() {
     fi
     copy="$scratch/compose-$RANDOM$RANDOM"
     cp -R "$dir" "$copy"
-    [[ -e "$copy/.env" ]] || : >"$copy/.env"
+    seed_env "$copy"
     out=$(cd "$copy" && env -i PATH="$PATH" HOME="$scratch/home" LANG=C.UTF-8 \
         docker-compose --project-name dgen-judge -f compose.yaml -f compose.debug.yaml config -q 2>&1)
     rc=$?
