@@ -7,6 +7,7 @@
 //! `dgen` binary holds the command line and all terminal output.
 
 pub mod diagnostic;
+pub mod docs;
 pub mod dockerfile;
 pub mod drift;
 pub mod init;

@@ -72,7 +72,7 @@ fn status_word(status: FileStatus) -> &'static str {
 }
 
 /// The JSON report (format version 1):
-/// `{"version":1,"drifted":bool,"manifests":[{"manifest","error"?,"files":[{"path","kind","status","fails","findings":[{"kind","line","message","practice"?}]}]}]}`.
+/// `{"version":1,"drifted":bool,"manifests":[{"manifest","error"?,"files":[{"path","kind","status","fails","findings":[{"kind","line","message","practice"?}],"rendered_by"?}]}]}`.
 pub fn json(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
     #[derive(Serialize)]
     struct File<'a> {
@@ -81,6 +81,8 @@ pub fn json(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
         status: FileStatus,
         fails: bool,
         findings: &'a [super::Finding],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rendered_by: Option<&'a str>,
     }
     #[derive(Serialize)]
     struct Manifest<'a> {
@@ -103,6 +105,7 @@ pub fn json(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
                     status: f.status,
                     fails: f.fails(strict),
                     findings: &f.findings,
+                    rendered_by: f.rendered_by.as_deref(),
                 })
                 .collect(),
         })
@@ -118,13 +121,13 @@ pub fn json(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
     text
 }
 
-fn escape_data(text: &str) -> String {
+pub(super) fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
-fn escape_property(text: &str) -> String {
+pub(super) fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
