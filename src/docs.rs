@@ -68,8 +68,16 @@ mod tests {
     fn every_practice_has_a_row_and_a_section() {
         let doc = practices_markdown();
         for practice in PRACTICES {
-            assert!(doc.contains(&format!("| [{}](#", practice.id)), "{}", practice.id);
-            assert!(doc.contains(&format!("\n## {}\n", practice.id)), "{}", practice.id);
+            assert!(
+                doc.contains(&format!("| [{}](#", practice.id)),
+                "{}",
+                practice.id
+            );
+            assert!(
+                doc.contains(&format!("\n## {}\n", practice.id)),
+                "{}",
+                practice.id
+            );
         }
     }
 

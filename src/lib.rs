@@ -7,8 +7,8 @@
 //! `dgen` binary holds the command line and all terminal output.
 
 pub mod diagnostic;
-pub mod docs;
 pub mod dockerfile;
+pub mod docs;
 pub mod drift;
 pub mod init;
 pub mod manifest;

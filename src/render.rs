@@ -815,4 +815,3 @@ mod tests {
         assert_eq!(tidy("\n\na\n\n\n\nb  \n\n"), "a\n\nb\n");
     }
 }
-

@@ -11,8 +11,12 @@ fn practices_document_is_current() {
         std::fs::write(&path, &want).unwrap();
         return;
     }
-    let have = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; run DGEN_UPDATE_DOCS=1 cargo test --test docs", path.display()));
+    let have = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run DGEN_UPDATE_DOCS=1 cargo test --test docs",
+            path.display()
+        )
+    });
     assert!(
         have == want,
         "{} is stale: run DGEN_UPDATE_DOCS=1 cargo test --test docs",
@@ -25,7 +29,15 @@ fn practices_document_lists_every_practice_the_code_knows() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(dgen::docs::PRACTICES_PATH);
     let have = std::fs::read_to_string(&path).unwrap();
     for practice in dgen::practices::PRACTICES {
-        assert!(have.contains(&format!("## {}\n\n{}", practice.id, practice.title.trim_end_matches('.'))), "{} missing", practice.id);
+        assert!(
+            have.contains(&format!(
+                "## {}\n\n{}",
+                practice.id,
+                practice.title.trim_end_matches('.')
+            )),
+            "{} missing",
+            practice.id
+        );
     }
 }
 
@@ -33,7 +45,10 @@ fn practices_document_lists_every_practice_the_code_knows() {
 fn readme_links_the_practices_document_and_it_exists() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    assert!(readme.contains("](docs/PRACTICES.md"), "README does not link docs/PRACTICES.md");
+    assert!(
+        readme.contains("](docs/PRACTICES.md"),
+        "README does not link docs/PRACTICES.md"
+    );
     // Every relative Markdown link in the README points at a file of the repository.
     for (i, _) in readme.match_indices("](") {
         let rest = &readme[i + 2..];
@@ -43,6 +58,9 @@ fn readme_links_the_practices_document_and_it_exists() {
             continue;
         }
         let file = target.split('#').next().unwrap();
-        assert!(root.join(file).exists(), "README links {target}, which does not exist");
+        assert!(
+            root.join(file).exists(),
+            "README links {target}, which does not exist"
+        );
     }
 }
