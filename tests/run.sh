@@ -3,7 +3,10 @@
 #   1. the Rust tests (unit, CLI cases, practices, drift, init, examples up to date);
 #   2. the third-party judges on every example and on every rendered `dgen init` fixture
 #      (hadolint, BuildKit's parser, checkov, the compose schema, docker-compose config);
-#   3. the real Docker engine suite (stand-in base images; DGEN_SKIP_ENGINE=1 skips it, saying so).
+#   3. packaging: the crate dry-run, the wheel built and run from a fresh venv, the Action and
+#      workflows validated, the Action's checksum-verified installer (tests/package.sh);
+#   4. the real Docker engine suite (stand-in base images; DGEN_SKIP_ENGINE=1 skips it, saying so),
+#      dgen's own image included.
 # It installs what it needs (Debian packages with apt-get, PyPI tools in a venv), runs every
 # step even when an earlier one fails, and exits non-zero if any step failed.
 set -uo pipefail
@@ -46,6 +49,8 @@ else
 fi
 
 step "judges" bash tests/judges/init-fixtures.sh
+
+step "package" bash tests/package.sh
 
 step "engine" python3 tests/engine/run.py
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import engine
 import example as examples
 import lockfiles
+import own_image
 import promises
 import standins
 from engine import Daemon, Docker, EngineUnavailable, log
@@ -85,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_suite(docker: Docker, args: argparse.Namespace) -> int:
     found = examples.discover(args.examples_dir, args.example)
+    own = own_image.wanted(args.example)
+    if own and args.example == [own_image.NAME]:
+        return _own_image(docker, args)
     if not found:
         print(f"engine suite FAILED: no example with a dgen.toml and a generated Dockerfile in {args.examples_dir}")
         return 1
@@ -98,7 +102,18 @@ def run_suite(docker: Docker, args: argparse.Namespace) -> int:
             check.run(prepare_error=_prepare(ex, Path(tmp), tools, stand_ins))
             checks.append(check)
     report(checks, stand_ins)
-    return 0 if all(o.status != promises.FAIL for c in checks for o in c.outcomes.values()) else 1
+    ok = all(o.status != promises.FAIL for c in checks for o in c.outcomes.values())
+    if own:
+        ok = _own_image(docker, args) == 0 and ok
+    return 0 if ok else 1
+
+
+def _own_image(docker: Docker, args: argparse.Namespace) -> int:
+    failures = own_image.check(docker, standins.StandIns(docker, args.cache_dir), REPO)
+    for failure in failures:
+        print(f"FAIL {own_image.NAME}: {failure}")
+    print(f"engine: {own_image.NAME} {'FAILED' if failures else 'passed'}")
+    return 1 if failures else 0
 
 
 def _prepare(ex: examples.Example, tmp: Path, tools: lockfiles.Tools, stand_ins: standins.StandIns) -> str | None:
