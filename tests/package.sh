@@ -139,6 +139,22 @@ expect action 1 inputs github binary false ">=0.1"
 
 # --- own image -----------------------------------------------------------------------------
 expect own-image 0 cargo run --quiet --locked -- check dgen.toml
+# The judges' verdict on dgen's own Dockerfile (their venv comes from tests/judges/run.sh).
+judges="$tools/venv/bin"
+offline=()
+if unshare -n true 2>/dev/null; then offline=(unshare -n); fi
+if [[ -x "$judges/hadolint" && -x "$judges/checkov" ]]; then
+    expect own-image 0 env -u HADOLINT_IGNORE "$judges/hadolint" --no-color Dockerfile
+    if [[ -n "$LAST_OUT" ]]; then result FAIL own-image "hadolint: $LAST_OUT"; fi
+    expect own-image 0 "${offline[@]}" "$judges/checkov" --framework dockerfile -f Dockerfile --quiet --compact
+    if grep -q 'Failed checks: 0, Skipped checks: 0' <<<"$LAST_OUT"; then
+        result PASS own-image "checkov: $(grep -o 'Passed checks: [0-9]*' <<<"$LAST_OUT")"
+    else
+        result FAIL own-image "checkov did not pass every check"
+    fi
+else
+    result FAIL own-image "no judges venv at $tools/venv (run tests/judges/run.sh first)"
+fi
 
 printf '\npackage: %s passed, %s failed\n' "$passed" "$failed"
 [[ $failed -eq 0 ]]

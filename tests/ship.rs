@@ -337,3 +337,59 @@ fn declared_benches_are_stubbed_when_listed_and_refused_with_advice_otherwise() 
         assert!(err.contains("error[rust-stub]"), "{bad}: {err}");
     }
 }
+
+#[test]
+fn the_pre_commit_hooks_install_this_version_of_the_wheel() {
+    let py: toml::Table =
+        toml::from_str(&std::fs::read_to_string(root().join("pre-commit/pyproject.toml")).unwrap())
+            .unwrap();
+    assert_eq!(py["project"]["version"].as_str(), Some(VERSION));
+    let deps: Vec<&str> = py["project"]["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d.as_str())
+        .collect();
+    assert_eq!(deps, [format!("{PACKAGE}=={VERSION}")]);
+    for file in [
+        "pre-commit/.pre-commit-hooks.yaml",
+        ".pre-commit-hooks.yaml",
+    ] {
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        let hooks = &YamlLoader::load_from_str(&text).unwrap()[0];
+        let hooks = hooks.as_vec().unwrap();
+        let ids: Vec<&str> = hooks.iter().filter_map(|h| h["id"].as_str()).collect();
+        assert_eq!(ids, ["dgen-check", "dgen-render"], "{file}");
+        for hook in hooks {
+            assert_eq!(hook["language"].as_str(), Some("python"), "{file}");
+        }
+    }
+}
+
+#[test]
+fn the_release_builds_every_target_the_action_installs_under_the_same_names() {
+    let release = std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap();
+    let install = std::fs::read_to_string(root().join("action/install.sh")).unwrap();
+    let targets = [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ];
+    for target in targets {
+        assert!(
+            release.contains(&format!("target: {target},")),
+            "release lacks {target}"
+        );
+        assert!(
+            install.contains(&format!("target={target} ;;")),
+            "installer lacks {target}"
+        );
+    }
+    assert!(release.contains("name=\"dgen-$VERSION-$TARGET\""));
+    assert!(install.contains("archive=\"dgen-$version-$target.tar.gz\""));
+    assert!(install.contains("archive=\"dgen-$version-$target.zip\""));
+    assert!(release.contains("sha256sum -- * > SHA256SUMS"));
+    assert!(install.contains("fetch SHA256SUMS"));
+}
