@@ -4,6 +4,8 @@
 #   wheel       maturin (pinned, from PyPI, in a venv) builds the wheel; it is installed into a
 #               fresh venv (timed: the README's "pip install" path), and that venv's `dgen` runs
 #               `dgen check` on an example (exit 0) and on a drifted copy (exit 1)
+#   pre-commit  the pre-commit mirror's dgen-check hook (language: python, the built wheel) passes
+#               on an example and fails on a drifted copy
 #   workflows   action-validator on action.yml and every .github/workflows/*.yml
 #   action      the Action's installer (action/install.sh) against a release served on loopback:
 #               installs the binary whose SHA-256 matches; refuses a tampered archive, a wrong
@@ -81,6 +83,25 @@ else
     sed -i '/^USER /d' "$scratch/drifted/Dockerfile"
     expect wheel 1 "$scratch/user/bin/dgen" check "$scratch/drifted"
     if grep -q '(P15)' <<<"$LAST_OUT"; then result PASS wheel "the drift names P15"; else result FAIL wheel "the drift does not name P15"; fi
+fi
+
+# --- pre-commit: the mirror's hooks install the wheel (served from the build, not an index) ---
+if [[ -n "$wheel" ]]; then
+    pc="$tools/pre-commit"
+    if [[ ! -x "$pc/bin/pre-commit" ]]; then
+        "$python" -m venv "$pc" && "$pc/bin/pip" install --quiet --disable-pip-version-check pre-commit==4.0.1
+    fi
+    cp -r pre-commit "$scratch/mirror"
+    cp -r examples/flask-pip "$scratch/hooked"
+    for dir in "$scratch/mirror" "$scratch/hooked"; do
+        git -C "$dir" init -q && git -C "$dir" add -A &&
+            git -C "$dir" -c user.email=ci@localhost -c user.name=ci commit -qm snapshot
+    done
+    hook() { (cd "$scratch/hooked" && PRE_COMMIT_HOME="$scratch/pre-commit-home" PIP_FIND_LINKS="$scratch/wheels" \
+        "$pc/bin/pre-commit" try-repo "$scratch/mirror" dgen-check --all-files); }
+    expect pre-commit 0 hook
+    sed -i '/^USER /d' "$scratch/hooked/Dockerfile"
+    expect pre-commit 1 hook
 fi
 
 # --- workflows -----------------------------------------------------------------------------
