@@ -85,10 +85,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_suite(docker: Docker, args: argparse.Namespace) -> int:
-    found = examples.discover(args.examples_dir, args.example)
     own = own_image.wanted(args.example)
-    if own and args.example == [own_image.NAME]:
+    only = [name for name in args.example if name != own_image.NAME]
+    if own and args.example and not only:
         return _own_image(docker, args)
+    found = examples.discover(args.examples_dir, only)
     if not found:
         print(f"engine suite FAILED: no example with a dgen.toml and a generated Dockerfile in {args.examples_dir}")
         return 1
