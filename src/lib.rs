@@ -8,6 +8,7 @@
 
 pub mod diagnostic;
 pub mod dockerfile;
+pub mod docs;
 pub mod drift;
 pub mod ignore;
 pub mod init;

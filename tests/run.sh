@@ -3,8 +3,10 @@
 #   1. the Rust tests (unit, CLI cases, practices, drift, init, examples up to date);
 #   2. the third-party judges on every example and on every rendered `dgen init` fixture
 #      (hadolint, BuildKit's parser, checkov, the compose schema, docker-compose config);
-#   3. the real Docker engine suite (stand-in base images; DGEN_SKIP_ENGINE=1 skips it, saying so):
-#      every example's promises, then the corpus (tests/corpus: init --yes -> render -> compose up),
+#   3. packaging: the crate dry-run, the wheel built and run from a fresh venv, the Action and
+#      workflows validated, the Action's checksum-verified installer (tests/package.sh);
+#   4. the real Docker engine suite (stand-in base images; DGEN_SKIP_ENGINE=1 skips it, saying so),
+#      dgen's own image included; then the corpus (tests/corpus: init --yes -> render -> compose up),
 #      whose first-try figure is reported; DGEN_CORPUS_STRICT=1 fails on a corpus app that fails.
 # It installs what it needs (Debian packages with apt-get, PyPI tools in a venv), runs every
 # step even when an earlier one fails, and exits non-zero if any step failed.
@@ -48,6 +50,8 @@ else
 fi
 
 step "judges" bash tests/judges/init-fixtures.sh
+
+step "package" bash tests/package.sh
 
 step "engine" python3 tests/engine/run.py
 

@@ -14,7 +14,8 @@ Examples:
   dgen check --format sarif > drift.sarif
 
 Formatting-only differences (whitespace, line continuations, comments, keyword case, key
-order) do not fail unless --strict. Exit status: 0 current, 1 drift, 2 error.";
+order) do not fail unless --strict. A file rendered by another dgen version is a note, not
+drift, unless --fail-on-version. Exit status: 0 current, 1 drift, 2 error.";
 
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -47,9 +48,37 @@ pub struct Args {
     /// Template overrides to render with, instead of each manifest's `[templates] dir`.
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
+    /// Fail when a file was rendered by another dgen version (by default a note). Also set by
+    /// the environment variable DGEN_FAIL_ON_VERSION=1.
+    #[arg(long)]
+    fail_on_version: bool,
+}
+
+/// Whether DGEN_FAIL_ON_VERSION asks to fail on another dgen version: `1`/`true`/`yes`.
+fn fail_on_version_env() -> Result<bool, String> {
+    match std::env::var("DGEN_FAIL_ON_VERSION") {
+        Err(std::env::VarError::NotPresent) => Ok(false),
+        Ok(value) => match value.trim().to_ascii_lowercase().as_str() {
+            "" | "0" | "false" | "no" => Ok(false),
+            "1" | "true" | "yes" => Ok(true),
+            _ => Err(format!(
+                "DGEN_FAIL_ON_VERSION must be 1/true/yes or 0/false/no, not {value:?}"
+            )),
+        },
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err("DGEN_FAIL_ON_VERSION is not valid UTF-8".to_owned())
+        }
+    }
 }
 
 pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
+    let fail_on_version = match fail_on_version_env() {
+        Ok(from_env) => args.fail_on_version || from_env,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitStatus::Error;
+        }
+    };
     // Walk on past what cannot be read: each unreadable path becomes an error report (exit 2),
     // and every readable manifest is still judged.
     let found = drift::discover_all(&args.paths);
@@ -61,6 +90,9 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
         return ExitStatus::Error;
     }
     let mut reports = drift::check_all(&found.manifests, color.stderr(), args.templates.as_deref());
+    if fail_on_version {
+        drift::version::fail_on_version(&mut reports);
+    }
     for (path, message) in found.errors {
         reports.push(drift::ManifestDrift {
             manifest: path.clone(),
@@ -79,6 +111,13 @@ pub fn run(args: Args, color: ColorChoice) -> ExitStatus {
         Format::Sarif => report::sarif(&reports, args.strict, &base),
     };
     print!("{text}");
+    if !fail_on_version {
+        match args.format {
+            Format::Human => eprint!("{}", drift::version::human_notes(&reports, &base)),
+            Format::Github => print!("{}", drift::version::github_notes(&reports, &base)),
+            Format::Json | Format::Sarif => {}
+        }
+    }
     let mut status = ExitStatus::Success;
     for report in &reports {
         if let Some(error) = &report.error {

@@ -11,6 +11,7 @@ mod dockerfile;
 mod dockerignore;
 pub mod report;
 mod text;
+pub mod version;
 
 use std::path::{Path, PathBuf};
 
@@ -117,6 +118,11 @@ pub struct FileDrift {
     /// What is on disk, when it is there.
     #[serde(skip)]
     pub actual: Option<String>,
+    /// The dgen version that rendered the file on disk, when it is not this one
+    /// ([`version::UNRECORDED`] when its header records none). Not drift: a note, unless
+    /// `--fail-on-version`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendered_by: Option<String>,
 }
 
 impl FileDrift {
@@ -211,7 +217,8 @@ pub fn check_manifest(manifest: &Path, color: bool, templates: Option<&Path>) ->
         let path = project.dir.join(&file.path);
         let drift = match std::fs::read(&path) {
             Ok(actual) => {
-                let (status, findings) = compare(file.kind, &file.contents, &actual);
+                let aligned = version::align(&file.contents, &actual);
+                let (status, findings) = compare(file.kind, &file.contents, &aligned.text);
                 FileDrift {
                     path,
                     kind: file.kind,
@@ -219,6 +226,7 @@ pub fn check_manifest(manifest: &Path, color: bool, templates: Option<&Path>) ->
                     findings,
                     expected: file.contents,
                     actual: Some(String::from_utf8_lossy(&actual).into_owned()),
+                    rendered_by: aligned.rendered_by,
                 }
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => FileDrift {
@@ -232,6 +240,7 @@ pub fn check_manifest(manifest: &Path, color: bool, templates: Option<&Path>) ->
                 status: FileStatus::Missing,
                 expected: file.contents,
                 actual: None,
+                rendered_by: None,
             },
             Err(error) => {
                 return ManifestDrift {

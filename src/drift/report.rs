@@ -78,7 +78,7 @@ fn status_word(status: FileStatus) -> &'static str {
 }
 
 /// The JSON report (format version 1):
-/// `{"version":1,"drifted":bool,"manifests":[{"manifest","error"?,"files":[{"path","kind","status","fails","findings":[{"kind","line","message","practice"?}]}]}]}`.
+/// `{"version":1,"drifted":bool,"manifests":[{"manifest","error"?,"files":[{"path","kind","status","fails","findings":[{"kind","line","message","practice"?}],"rendered_by"?}]}]}`.
 pub fn json(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
     #[derive(Serialize)]
     struct File<'a> {
@@ -87,6 +87,8 @@ pub fn json(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
         status: FileStatus,
         fails: bool,
         findings: &'a [super::Finding],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rendered_by: Option<&'a str>,
     }
     #[derive(Serialize)]
     struct Manifest<'a> {
@@ -120,6 +122,7 @@ pub fn json(reports: &[ManifestDrift], strict: bool, base: &Path) -> String {
                     status: f.status,
                     fails: f.fails(strict),
                     findings: &f.findings,
+                    rendered_by: f.rendered_by.as_deref(),
                 })
                 .collect(),
         })

@@ -46,6 +46,11 @@ pub struct Rust {
     /// Files or directories the binary reads at run time (templates, static files), copied into
     /// `[app] workdir`, owned by root.
     pub assets: Vec<String>,
+    /// Source files of `[[bench]]`, `[[test]]` and `[[example]]` targets that `Cargo.toml`
+    /// declares (e.g. `benches/render.rs` for criterion benchmarks): the build stage writes an
+    /// empty `main` there, so that Cargo can read the manifest without the sources; the image
+    /// never builds them.
+    pub stubs: Vec<String>,
 }
 
 impl Default for Rust {
@@ -57,6 +62,7 @@ impl Default for Rust {
             no_default_features: false,
             runtime: RustRuntime::Distroless,
             assets: Vec::new(),
+            stubs: Vec::new(),
         }
     }
 }
@@ -96,6 +102,9 @@ struct CargoTargets {
     bins: Vec<String>,
     /// Explicitly declared targets (and build script) whose source the stub build lacks.
     unreachable: Vec<String>,
+    /// Declared bench, test and example targets, by their source path: `[rust] stubs` makes
+    /// them reachable.
+    stubbable: Vec<(String, String)>,
 }
 
 fn cargo_targets(dir: &Path, text: &str) -> Result<CargoTargets, String> {
@@ -179,7 +188,17 @@ fn cargo_targets(dir: &Path, text: &str) -> Result<CargoTargets, String> {
             .flatten()
         {
             let target = table.get("name").and_then(|n| n.as_str()).unwrap_or("?");
-            out.unreachable.push(format!("[[{kind}]] {target}"));
+            let folder = match kind {
+                "example" => "examples",
+                "test" => "tests",
+                _ => "benches",
+            };
+            let path = match table.get("path").and_then(|p| p.as_str()) {
+                Some(path) => path.trim_start_matches("./").to_owned(),
+                None => format!("{folder}/{target}.rs"),
+            };
+            out.stubbable
+                .push((format!("[[{kind}]] {target} at {path}"), path));
         }
     }
     if let Some(build) = package.get("build").and_then(|b| b.as_str()) {
@@ -197,6 +216,7 @@ struct Context {
     no_default_features: bool,
     features: String,
     assets: Vec<String>,
+    stubs: Vec<(String, String)>,
     probe: bool,
     probe_path: &'static str,
     probe_lines: Vec<String>,
@@ -259,12 +279,33 @@ impl Stack for RustStack {
             }
         }
         native::check_assets(c, "rust", &s.assets);
+        for (i, stub) in s.stubs.iter().enumerate() {
+            let ok = native::is_plain_relative(stub)
+                && stub.ends_with(".rs")
+                && !stub.starts_with('/')
+                && !stub
+                    .split('/')
+                    .any(|part| part.is_empty() || part == "." || part == "..")
+                && !STUBS.contains(&stub.as_str());
+            if !ok {
+                c.error(
+                    "rust-stub",
+                    &["rust".into(), "stubs".into(), i.into()],
+                    format!("`{stub}` cannot be a stub"),
+                    "expected a relative `.rs` path inside the project",
+                )
+                .help = Some(
+                    "name the source file of a declared [[bench]], [[test]] or [[example]], e.g. `benches/render.rs` (letters, digits, `.`, `_`, `-`, `/`)"
+                        .to_owned(),
+                );
+            }
+        }
         if s.runtime == RustRuntime::Distroless {
             native::check_runtime_user(manifest, c, NONROOT_UID);
             native::check_no_system_packages(manifest, c, "distroless images");
         }
         if let Some(dir) = c.project_dir().map(Path::to_path_buf) {
-            check_cargo(c, &dir, &bin, bin_ok, bin_at);
+            check_cargo(c, &dir, &bin, bin_ok, bin_at, &s.stubs);
         }
     }
 
@@ -287,6 +328,14 @@ impl Stack for RustStack {
             no_default_features: s.no_default_features,
             features: s.features.join(","),
             assets: native::tidy_paths(&s.assets),
+            stubs: s
+                .stubs
+                .iter()
+                .map(|stub| {
+                    let dir = stub.rsplit_once('/').map_or(".", |(dir, _)| dir);
+                    (dir.to_owned(), stub.clone())
+                })
+                .collect(),
             probe: native::needs_probe(manifest),
             probe_path: PROBE_PATH,
             probe_lines: native::rust_probe_lines(),
@@ -307,6 +356,7 @@ fn check_cargo(
     bin: &str,
     bin_ok: bool,
     bin_at: &[crate::manifest::spans::Seg<'_>],
+    stubs: &[String],
 ) {
     let stack = ["stack".into()];
     let text = match std::fs::read_to_string(dir.join("Cargo.toml")) {
@@ -322,7 +372,7 @@ fn check_cargo(
             return;
         }
     };
-    let targets = match cargo_targets(dir, &text) {
+    let mut targets = match cargo_targets(dir, &text) {
         Ok(targets) => targets,
         Err(message) => {
             c.error(
@@ -350,6 +400,13 @@ fn check_cargo(
         );
         return;
     }
+    let mut missing_stubs = Vec::new();
+    for (target, path) in std::mem::take(&mut targets.stubbable) {
+        if !stubs.contains(&path) {
+            targets.unreachable.push(target);
+            missing_stubs.push(path);
+        }
+    }
     if !targets.unreachable.is_empty() {
         c.error(
             "cargo-layout",
@@ -360,10 +417,23 @@ fn check_cargo(
             ),
             "cannot cache dependencies",
         )
-        .help = Some(format!(
-            "the image compiles dependencies against stubs at {} before the sources arrive; keep the package's declared targets there (binaries in src/bin/ need no declaration)",
-            STUBS.join(" and ")
-        ));
+        .help = Some(
+            if !missing_stubs.is_empty() && missing_stubs.len() == targets.unreachable.len() {
+                format!(
+                    "the image compiles dependencies against stubs before the sources arrive: add `stubs = [{}]` to [rust], and the build stage writes an empty `main` there",
+                    missing_stubs
+                        .iter()
+                        .map(|p| format!("{p:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                format!(
+                    "the image compiles dependencies against stubs at {} before the sources arrive; keep the package's declared targets there (binaries in src/bin/ need no declaration; benches, tests and examples can be listed in [rust] stubs)",
+                    STUBS.join(" and ")
+                )
+            },
+        );
     }
     if bin_ok && !targets.bins.iter().any(|b| b == bin) {
         let found = match targets.bins.as_slice() {

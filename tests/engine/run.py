@@ -32,6 +32,7 @@ import buildfeat
 import engine
 import example as examples
 import lockfiles
+import own_image
 import promises
 import standins
 from engine import Daemon, Docker, EngineUnavailable, log
@@ -118,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_suite(docker: Docker, args: argparse.Namespace) -> int:
+    own = own_image.wanted(args.example)
+    only = [name for name in args.example if name != own_image.NAME]
+    if own and args.example and not only:
+        return _own_image(docker, args)
+    args.example = only
     if args.proofs or args.proof:
         return run_proofs(docker, args, args.proof)
     only_corpus = bool(args.corpus) and not args.example  # `--corpus NAME` alone: no example
@@ -162,6 +168,8 @@ def run_suite(docker: Docker, args: argparse.Namespace) -> int:
     if results and not all(r.ok for r in results) and not args.corpus_strict:
         print("(corpus failures are reported, not failed on: --corpus-strict or DGEN_CORPUS_STRICT=1 fails on them)")
     status = 0 if examples_ok and corpus_ok else 1
+    if own:
+        status = max(status, _own_image(docker, args))
     if not args.example and not args.corpus:
         status = max(status, run_proofs(docker, args, None))
     return status
@@ -208,6 +216,14 @@ def run_proofs(docker: Docker, args: argparse.Namespace, only: list[str] | None)
                                       Path(tmp), only)
     buildfeat.report(proofs)
     return 0 if all(p.status != buildfeat.FAIL for p in proofs) else 1
+
+
+def _own_image(docker: Docker, args: argparse.Namespace) -> int:
+    failures = own_image.check(docker, standins.StandIns(docker, args.cache_dir), REPO)
+    for failure in failures:
+        print(f"FAIL {own_image.NAME}: {failure}")
+    print(f"engine: {own_image.NAME} {'FAILED' if failures else 'passed'}")
+    return 1 if failures else 0
 
 
 def _prepare(ex: examples.Example, tmp: Path, tools: lockfiles.Tools, stand_ins: standins.StandIns) -> str | None:
