@@ -803,7 +803,24 @@ pub(crate) fn world_writable(i: &Instruction) -> Option<String> {
                 let mode = args
                     .iter()
                     .find(|a| !a.starts_with('-') || a.starts_with("-w"))?;
-                mode_world_writable(mode).then(|| {
+                // `mkdir -p dir && chmod 1777 dir` (not recursive) makes a sticky scratch
+                // folder like /tmp, where each user can remove only their own files: not app
+                // files. A folder the RUN did not make itself stays a finding.
+                let made = made_dirs(i);
+                let targets: Vec<&String> = args
+                    .iter()
+                    .filter(|a| !a.starts_with('-') && *a != mode)
+                    .collect();
+                let sticky_dir = mode.len() == 4
+                    && mode.bytes().all(|b| (b'0'..=b'7').contains(&b))
+                    && (mode.as_bytes()[0] - b'0') & 1 != 0
+                    && !args.iter().any(|a| {
+                        a == "--recursive"
+                            || (a.starts_with('-') && !a.starts_with("--") && a.contains('R'))
+                    })
+                    && !targets.is_empty()
+                    && targets.iter().all(|t| made.contains(*t));
+                (mode_world_writable(mode) && !sticky_dir).then(|| {
                     let mut words = vec!["chmod".to_string()];
                     words.extend(args.iter().cloned());
                     truncate(&words.join(" "), SHOW)
@@ -924,6 +941,20 @@ mod tests {
             }
         }
         assert_eq!(rule_by_id("user-root").unwrap().practice, Some("P15"));
+    }
+
+    #[test]
+    fn sticky_scratch_folders_are_not_world_writable_app_files() {
+        let run = |text: &str| {
+            let df = crate::dockerfile::parse_str(&format!("FROM debian:12-slim\nRUN {text}\n"));
+            world_writable(&df.stages[0].instructions[0])
+        };
+        assert_eq!(run("mkdir -p /app/logs && chmod 1777 /app/logs"), None);
+        assert!(run("chmod -R 1777 /app").is_some());
+        assert!(run("chmod 777 /app/logs").is_some());
+        assert!(run("chmod 0777 /app").is_some());
+        assert!(run("chmod 1777 /app").is_some());
+        assert!(run("chmod o+w /app").is_some());
     }
 
     #[test]
