@@ -227,7 +227,7 @@ judge_compose_schema() {
 judge_compose_config() {
     local dir=$1 out rc copy
     # A copy, so that the .env that compose insists on can be created without touching the tree.
-    copy="$scratch/compose-$RANDOM$RANDOM"
+    copy="$scratch/compose-$BASHPID-$RANDOM$RANDOM"
     cp -R "$dir" "$copy"
     seed_env "$copy"
     # A bare environment: a variable of this shell must not fill in an unescaped `$` in the file.
@@ -257,7 +257,7 @@ judge_compose_debug() {
         report FAIL compose-debug "$dir" "$out"
         return
     fi
-    copy="$scratch/compose-$RANDOM$RANDOM"
+    copy="$scratch/compose-$BASHPID-$RANDOM$RANDOM"
     cp -R "$dir" "$copy"
     seed_env "$copy"
     out=$(cd "$copy" && env -i PATH="$PATH" HOME="$scratch/home" LANG=C.UTF-8 \
@@ -298,7 +298,8 @@ if [[ ${#targets[@]} -eq 0 ]]; then
     exit 1
 fi
 
-for dir in "${targets[@]}"; do
+judge_dir() { # judge_dir DIR: every judge on one directory
+    local dir=$1
     if [[ -f "$dir/Dockerfile" ]]; then
         judge_pragmas "$dir"
         judge_hadolint "$dir"
@@ -316,6 +317,22 @@ for dir in "${targets[@]}"; do
     if [[ -f "$dir/compose.debug.yaml" ]]; then judge_compose_debug "$dir"; fi
     if [[ -f "$dir/compose.build.yaml" ]]; then judge_compose_build "$dir"; fi
     judge_workflows "$dir"
+}
+
+# Two directories at a time (each judge is single-threaded, and checkov's start-up dominates),
+# each into its own log; the logs are then printed in order and their verdicts counted.
+jobs_max=${DGEN_JUDGE_JOBS:-2}
+i=0
+for dir in "${targets[@]}"; do
+    while [[ $(jobs -rp | wc -l) -ge $jobs_max ]]; do wait -n || true; done
+    judge_dir "$dir" >"$scratch/judged-$i.log" 2>&1 &
+    i=$((i + 1))
+done
+wait
+for ((k = 0; k < i; k++)); do
+    cat "$scratch/judged-$k.log"
+    passed=$((passed + $(grep -c '^PASS  ' "$scratch/judged-$k.log")))
+    failed=$((failed + $(grep -c '^FAIL  ' "$scratch/judged-$k.log")))
 done
 
 # dgen's own SARIF (lint on the hand-written corpus, check on a drifted copy of an example)
