@@ -23,7 +23,10 @@ MOUNTED_EXAMPLE = "flask-pip"
 
 
 def wanted(only: list[str]) -> bool:
-    return not only or NAME in only
+    """Named with --example, or DGEN_OWN_IMAGE=1 with a whole run. Not part of the default run
+    yet: the Rust stand-in (Debian's rustc) is older than dgen's rust-version, and the fallback
+    (a release build on the machine, then the image) has not been proven to fit the suite's time."""
+    return NAME in only or (not only and os.environ.get("DGEN_OWN_IMAGE") == "1")
 
 
 def _version(text: str) -> tuple[int, ...]:
