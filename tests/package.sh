@@ -118,7 +118,7 @@ for file in action.yml .github/workflows/*.yml; do
 done
 
 # --- action --------------------------------------------------------------------------------
-binary=target/release/dgen
+binary=target/debug/dgen # the binary the wheel step (dev profile) packed
 if [[ -x "$binary" ]]; then
     target=x86_64-unknown-linux-musl
     release="$scratch/release/v$version"
