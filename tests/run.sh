@@ -43,6 +43,11 @@ if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
     apt_install python3-venv
 fi
 
+# In CI, no incremental build state: it only costs disk on a cold run.
+if [[ -n ${CI:-} ]]; then
+    export CARGO_INCREMENTAL=0
+fi
+
 if cargo nextest --version >/dev/null 2>&1; then
     step "rust tests" cargo nextest run --workspace --no-fail-fast
 else

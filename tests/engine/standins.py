@@ -569,6 +569,17 @@ def families() -> str:
     return ", ".join(r.family for r in RECIPES)
 
 
+def unmount_below(root: Path) -> None:
+    """Unmount (deepest first) whatever is mounted at or below `root`, so the folder can be removed."""
+    prefix = str(root.resolve())
+    try:
+        mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
+    except OSError:
+        return
+    for point in sorted((m for m in mounts if m == prefix or m.startswith(prefix + "/")), reverse=True):
+        subprocess.run(["umount", "-l", point], capture_output=True)
+
+
 def _digest(*parts: str | bytes) -> str:
     h = hashlib.sha256()
     for part in parts:
@@ -730,8 +741,11 @@ class StandIns:
         with tempfile.TemporaryDirectory(prefix="dgen-rootfs-") as tmp:
             root = Path(tmp) / "rootfs"
             log(f"debootstrap --variant=minbase {release} (from the machine's Debian mirror)")
-            result = subprocess.run(["debootstrap", "--variant=minbase", release, str(root), mirror],
-                                    capture_output=True, text=True)
+            try:
+                result = subprocess.run(["debootstrap", "--variant=minbase", release, str(root), mirror],
+                                        capture_output=True, text=True)
+            finally:
+                unmount_below(root)  # a failed or interrupted debootstrap leaves /proc mounted inside
             if result.returncode != 0:
                 raise RuntimeError(f"debootstrap {release} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
             self._trim_rootfs(root)

@@ -1,5 +1,6 @@
 """The engine suite's own parsing, checked without an engine: python3 -m unittest discover -s tests/engine"""
 
+import shutil
 import unittest
 
 import corpus
@@ -159,6 +160,7 @@ class Corpus(unittest.TestCase):
         import tempfile
         from pathlib import Path
         directory = Path(tempfile.mkdtemp(prefix="dgen-corpus-test-"))
+        self.addCleanup(shutil.rmtree, directory, True)
         (directory / "corpus.toml").write_text(text)
         return directory / "corpus.toml"
 
@@ -193,6 +195,7 @@ class Corpus(unittest.TestCase):
         import tempfile
         from pathlib import Path
         root = Path(tempfile.mkdtemp(prefix="dgen-corpus-test-"))
+        self.addCleanup(shutil.rmtree, root, True)
         (root / "app").mkdir()
         with self.assertRaises(corpus.CorpusError):
             corpus.discover(root, [])
