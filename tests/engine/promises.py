@@ -293,28 +293,47 @@ class ExampleCheck:
     # -- 6 --
 
     def warm_rebuild_reuses_dependencies(self) -> str:
-        edited = edit_one_source(self.example)
-        build = self.docker.build(self.example.context_dir, self.example.tag,
-                                  dockerfile=self.example.dockerfile_path)
-        if not build.ok:
-            raise Broken(f"rebuild after editing {edited} failed:\n{build.tail()}")
-        self.metrics.warm_s = build.seconds
-        steps = build_steps(build.output)
-        installs = [(instr, cached) for instr, cached in steps if instr.startswith("RUN")
-                    and DEPENDENCY_INSTALL.search(instr)]
-        if not installs and not DEPENDENCY_INSTALL.search(self.example.dockerfile_text()):
-            if all(cached for _, cached in steps):
-                raise Broken(f"editing {edited} changed no build step: is it copied into the image?")
-            raise NotApplicable(f"the Dockerfile installs no dependencies (e.g. a plain static site); "
-                                f"edited {edited}, rebuilt in {build.seconds:.1f}s")
-        if not installs:
-            raise Broken("no dependency-install RUN step found in the build output")
-        rebuilt = [instr for instr, cached in installs if not cached]
-        if rebuilt:
-            raise Broken(f"after editing {edited}, these ran again: {_some(rebuilt)}")
+        """Edit one source and rebuild: every dependency-install step must come from the cache.
+
+        The daemon is shared: another example's `--no-cache` build may re-make a base step this
+        image shares (FROM, ENV, WORKDIR) while this one runs, and BuildKit then resolves that step
+        to the new result, under which this example's install layer was never built. So an
+        unchanged rebuild settles the cache first, and a rebuilt install step is tried once more
+        after settling again: a Dockerfile that breaks P09 reruns its install on every source edit,
+        a race does not twice in a row."""
+        raced = ""
+        for attempt in (1, 2):
+            settle = self.docker.build(self.example.context_dir, self.example.tag,
+                                       dockerfile=self.example.dockerfile_path)
+            if not settle.ok:
+                raise Broken(f"rebuild without changes failed:\n{settle.tail()}")
+            edited = edit_one_source(self.example)
+            build = self.docker.build(self.example.context_dir, self.example.tag,
+                                      dockerfile=self.example.dockerfile_path)
+            if not build.ok:
+                raise Broken(f"rebuild after editing {edited} failed:\n{build.tail()}")
+            self.metrics.warm_s = build.seconds
+            steps = build_steps(build.output)
+            installs = [(instr, cached) for instr, cached in steps if instr.startswith("RUN")
+                        and DEPENDENCY_INSTALL.search(instr)]
+            if not installs and not DEPENDENCY_INSTALL.search(self.example.dockerfile_text()):
+                if all(cached for _, cached in steps):
+                    raise Broken(f"editing {edited} changed no build step: is it copied into the image?")
+                raise NotApplicable(f"the Dockerfile installs no dependencies (e.g. a plain static site); "
+                                    f"edited {edited}, rebuilt in {build.seconds:.1f}s")
+            if not installs:
+                raise Broken("no dependency-install RUN step found in the build output")
+            rebuilt = [instr for instr, cached in installs if not cached]
+            if not rebuilt:
+                break
+            if attempt == 2:
+                raise Broken(f"after editing {edited}, these ran again (twice, each after a settling "
+                             f"rebuild): {_some(rebuilt)}")
+            raced = f" (the first try reran {_some(rebuilt)}: another build re-made a shared step; " \
+                    "settled and tried again)"
         if all(cached for _, cached in steps):
             raise Broken(f"editing {edited} changed no build step: is it copied into the image?")
-        return f"edited {edited}; {len(installs)} install step(s) CACHED; {build.seconds:.1f}s"
+        return f"edited {edited}; {len(installs)} install step(s) CACHED; {build.seconds:.1f}s{raced}"
 
     # -- 7 --
 

@@ -48,11 +48,14 @@ def default_cache_dir() -> Path:
 
 
 def default_jobs() -> int:
-    """Examples run one at a time by default: an example's cold build (`--no-cache`) rebuilds the
-    base steps that other examples share (FROM, ENV, WORKDIR), and a warm rebuild running beside it
-    then misses its dependency layer, which promise 6 reports. Stand-ins are still made side by
-    side. `--jobs 2` overlaps examples, for a quicker run that may see that race."""
-    return 1
+    """Two examples at a time: the daemon has both cores' worth of work, and the promises that
+    another build can disturb (promise 6's warm rebuild, beside a `--no-cache` cold build that
+    re-makes shared base steps) settle the cache and retry once, so they hold on a shared daemon.
+    DGEN_ENGINE_JOBS or `--jobs` overrides."""
+    try:
+        return max(1, int(os.environ.get("DGEN_ENGINE_JOBS", "2")))
+    except ValueError:
+        return 2
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
