@@ -29,27 +29,48 @@ use serde::Serialize;
 use crate::manifest::Manifest;
 use crate::stacks::{self, Probe};
 
+/// The shared templates (`common/…`); each stack's own are in its folder.
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// Each stack's templates, by the folder name their template names start with.
+static STACK_TEMPLATES: [(&str, Dir<'static>); 6] = [
+    ("python", include_dir!("$CARGO_MANIFEST_DIR/src/stacks/python/templates")),
+    ("go", include_dir!("$CARGO_MANIFEST_DIR/src/stacks/go/templates")),
+    ("rust", include_dir!("$CARGO_MANIFEST_DIR/src/stacks/rust/templates")),
+    ("java", include_dir!("$CARGO_MANIFEST_DIR/src/stacks/java/templates")),
+    ("node", include_dir!("$CARGO_MANIFEST_DIR/src/stacks/node/templates")),
+    ("static", include_dir!("$CARGO_MANIFEST_DIR/src/stacks/static/templates")),
+];
 
 /// The text of a built-in template, e.g. `python/Dockerfile.j2`.
 pub fn builtin_template(name: &str) -> Option<&'static str> {
-    TEMPLATES.get_file(name).and_then(|f| f.contents_utf8())
+    let dir = match name.split_once('/') {
+        Some((stack, rest)) => match STACK_TEMPLATES.iter().find(|(s, _)| *s == stack) {
+            Some((_, dir)) => return dir.get_file(rest).and_then(|f| f.contents_utf8()),
+            None => &TEMPLATES,
+        },
+        None => &TEMPLATES,
+    };
+    dir.get_file(name).and_then(|f| f.contents_utf8())
 }
 
 /// The names of all built-in templates, sorted.
-pub fn builtin_templates() -> Vec<&'static str> {
-    fn walk(dir: &'static Dir<'static>, out: &mut Vec<&'static str>) {
+pub fn builtin_templates() -> Vec<String> {
+    fn walk(dir: &'static Dir<'static>, prefix: &str, out: &mut Vec<String>) {
         for file in dir.files() {
             if let Some(name) = file.path().to_str() {
-                out.push(name);
+                out.push(format!("{prefix}{name}"));
             }
         }
         for sub in dir.dirs() {
-            walk(sub, out);
+            walk(sub, prefix, out);
         }
     }
     let mut out = Vec::new();
-    walk(&TEMPLATES, &mut out);
+    walk(&TEMPLATES, "", &mut out);
+    for (stack, dir) in &STACK_TEMPLATES {
+        walk(dir, &format!("{stack}/"), &mut out);
+    }
     out.sort_unstable();
     out
 }

@@ -15,16 +15,10 @@ mod command;
 mod env;
 mod files;
 pub mod from_dockerfile;
-mod go;
-mod java;
-mod node;
-mod python;
-mod routes;
+pub(crate) mod routes;
 mod runtime;
-mod rust;
-mod services;
-mod sources;
-mod static_site;
+pub(crate) mod services;
+pub(crate) mod sources;
 mod writable;
 pub mod write;
 
@@ -373,12 +367,12 @@ pub trait Detector: Sync {
 /// Every registered detector, in the order they are asked.
 pub fn detectors() -> &'static [&'static dyn Detector] {
     &[
-        &python::Python,
-        &static_site::StaticSite,
-        &node::Node,
-        &go::GoDetector,
-        &rust::RustDetector,
-        &java::JavaDetector,
+        &crate::stacks::python::init::Python,
+        &crate::stacks::static_site::init::StaticSite,
+        &crate::stacks::node::init::Node,
+        &crate::stacks::go::init::GoDetector,
+        &crate::stacks::rust::init::RustDetector,
+        &crate::stacks::java::init::JavaDetector,
     ]
 }
 

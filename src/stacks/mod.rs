@@ -6,14 +6,20 @@
 //! [`crate::manifest::Manifest`], write `src/stacks/<name>.rs` and `templates/<name>/`, and list
 //! it in [`all`].
 
+mod compiled;
 pub mod go;
 pub mod java;
-mod native;
 pub mod node;
-mod python;
-pub mod python_deps;
+pub mod python;
 pub mod rust;
+// `static` is a Rust keyword: the folder is named after the manifest's `stack = "static"`, the
+// module `static_site`.
+#[path = "static/mod.rs"]
 pub mod static_site;
+
+/// The Python stack's requirements-file reader, under its old path (for code written before
+/// the stacks became folders).
+pub use python::deps as python_deps;
 
 use crate::manifest::{Checker, Manifest, StackName};
 

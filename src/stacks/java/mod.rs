@@ -3,7 +3,7 @@
 //! BuildKit cache mount), then copies the sources and builds the jar, which it puts at one known
 //! path whatever the build named it. The final stage is the Eclipse Temurin JRE with that jar, a
 //! system user, and container-aware memory settings in `JAVA_TOOL_OPTIONS`. The health check
-//! runs a one-class probe compiled with `javac` in the build stage (see [`super::native`]): the
+//! runs a one-class probe compiled with `javac` in the build stage (see [`super::compiled`]): the
 //! JRE image has no curl. Templates: `templates/java/`.
 //!
 //! By default the build runs the project's own wrapper (`mvnw` or `gradlew`) on
@@ -11,10 +11,12 @@
 //! with `wrapper = false` it uses the official `maven` or `gradle` image, which is that same JDK
 //! with the tool installed.
 
+pub(crate) mod init;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::native;
+use super::compiled;
 use super::{Probe, Stack};
 use crate::manifest::{Checker, Manifest, StackName};
 
@@ -150,7 +152,7 @@ impl Stack for JavaStack {
         if let Some(jar) = &s.jar {
             let path = ["java".into(), "jar".into()];
             if c.relative_path(&path, jar, "jar")
-                && (!native::is_plain_relative(jar) || !jar.ends_with(".jar"))
+                && (!compiled::is_plain_relative(jar) || !jar.ends_with(".jar"))
             {
                 c.error(
                     "java-jar",
@@ -257,14 +259,14 @@ impl Stack for JavaStack {
                 JavaBuildTool::Gradle => "build/libs",
             },
             java_tool_options: s.jvm_options.join(" "),
-            probe: native::needs_probe(manifest),
+            probe: compiled::needs_probe(manifest),
             probe_dir: PROBE_DIR,
-            probe_lines: native::java_probe_lines(),
+            probe_lines: compiled::java_probe_lines(),
         }))
     }
 
     fn probe_command(&self, probe: &Probe) -> Vec<String> {
-        let [target, secs] = native::probe_args(probe);
+        let [target, secs] = compiled::probe_args(probe);
         [
             "java",
             "-Xmx16m",

@@ -4,6 +4,8 @@
 //! `workdir` on a non-privileged port, with a server configuration written by the Dockerfile.
 //! Templates: `templates/static/`.
 
+pub(crate) mod init;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -20,7 +20,7 @@ mod manager;
 mod scan;
 mod version;
 
-use super::{
+use crate::init::{
     Detected, Detection, Detector, Health, ProjectFiles, Setting, SettingValue, Suggestion,
     project_name, schema_file, services,
 };
@@ -309,7 +309,7 @@ impl Detector for Python {
                 "no Python modules or packages found to copy: name them with --source".to_owned(),
             );
         }
-        let mut sources = super::sources::detected(layout.sources.clone(), &layout.left_out);
+        let mut sources = crate::init::sources::detected(layout.sources.clone(), &layout.left_out);
         if !named_in_code.is_empty() {
             sources.why = Some(
                 format!(

@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::node::{self, dependencies, package_json, script};
-use super::sources::{self, extension};
-use super::{
+use crate::stacks::node::init::{self as node, dependencies, package_json, script};
+use crate::init::sources::{self, extension};
+use crate::init::{
     Detected, Detection, Detector, Health, ProjectFiles, Setting, SettingValue, project_name,
     routes::literals, schema_file,
 };

@@ -11,8 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use super::sources;
-use super::{
+use crate::init::sources;
+use crate::init::{
     Detected, Detection, Detector, Health, ProjectFiles, Setting, SettingValue, health_route,
     project_name, schema_file, services,
 };
@@ -140,7 +140,7 @@ impl Detector for JavaDetector {
                         l.trim()
                             .strip_prefix("rootProject.name")
                             .and_then(|r| {
-                                super::routes::literals(r).first().map(|s| (*s).to_owned())
+                                crate::init::routes::literals(r).first().map(|s| (*s).to_owned())
                             })
                             .map(|name| (name, f))
                     })

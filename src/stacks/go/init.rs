@@ -11,8 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use super::sources::{self, port_after};
-use super::{
+use crate::init::sources::{self, port_after};
+use crate::init::{
     Detected, Detection, Detector, Health, ProjectFiles, Setting, SettingValue, health_route,
     project_name, routes::literals, schema_file, services,
 };

@@ -11,8 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use super::sources;
-use super::{
+use crate::init::sources;
+use crate::init::{
     Detected, Detection, Detector, Health, ProjectFiles, Setting, health_route, project_name,
     routes::literals, schema_file, services,
 };

@@ -6,17 +6,19 @@
 //! (`gcr.io/distroless/cc-debian12:nonroot`: glibc, libgcc, libssl, CA certificates; run as its
 //! `nonroot` user) or `debian:bookworm-slim` (with apt for `system_packages`, and a system user),
 //! and holds the binary and, when the health check probes a port, a tiny probe compiled with
-//! `rustc` from `std`-only source (see [`super::native`]). Templates: `templates/rust/`.
+//! `rustc` from `std`-only source (see [`super::compiled`]). Templates: `templates/rust/`.
 //!
 //! When the project directory is at hand, `Cargo.toml` is read to check that the binary exists
 //! and that no target lives where the stub build cannot reach.
+
+pub(crate) mod init;
 
 use std::path::Path;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::native::{self, PROBE_PATH};
+use super::compiled::{self, PROBE_PATH};
 use super::{Probe, Stack};
 use crate::manifest::{Checker, Manifest, StackName};
 
@@ -234,7 +236,7 @@ impl Stack for RustStack {
 
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
         let s = settings(manifest);
-        native::check_version(
+        compiled::check_version(
             c,
             &["rust".into(), "version".into()],
             &s.version,
@@ -248,8 +250,8 @@ impl Stack for RustStack {
         } else {
             &["name".into()]
         };
-        let bin_ok = native::is_binary_name(&bin)
-            && !(bin == "healthcheck" && native::needs_probe(manifest));
+        let bin_ok = compiled::is_binary_name(&bin)
+            && !(bin == "healthcheck" && compiled::needs_probe(manifest));
         if !bin_ok {
             c.error(
                 "binary-name",
@@ -262,7 +264,7 @@ impl Stack for RustStack {
                     .to_owned(),
             );
         } else {
-            native::check_command_runs_binary(manifest, c, &bin, "[rust] bin");
+            compiled::check_command_runs_binary(manifest, c, &bin, "[rust] bin");
         }
         for (i, feature) in s.features.iter().enumerate() {
             let ok = !feature.is_empty()
@@ -278,9 +280,9 @@ impl Stack for RustStack {
                 );
             }
         }
-        native::check_assets(c, "rust", &s.assets);
+        compiled::check_assets(c, "rust", &s.assets);
         for (i, stub) in s.stubs.iter().enumerate() {
-            let ok = native::is_plain_relative(stub)
+            let ok = compiled::is_plain_relative(stub)
                 && stub.ends_with(".rs")
                 && !stub.starts_with('/')
                 && !stub
@@ -301,8 +303,8 @@ impl Stack for RustStack {
             }
         }
         if s.runtime == RustRuntime::Distroless {
-            native::check_runtime_user(manifest, c, NONROOT_UID);
-            native::check_no_system_packages(manifest, c, "distroless images");
+            compiled::check_runtime_user(manifest, c, NONROOT_UID);
+            compiled::check_no_system_packages(manifest, c, "distroless images");
         }
         if let Some(dir) = c.project_dir().map(Path::to_path_buf) {
             check_cargo(c, &dir, &bin, bin_ok, bin_at, &s.stubs);
@@ -327,7 +329,7 @@ impl Stack for RustStack {
             bin: bin(manifest),
             no_default_features: s.no_default_features,
             features: s.features.join(","),
-            assets: native::tidy_paths(&s.assets),
+            assets: compiled::tidy_paths(&s.assets),
             stubs: s
                 .stubs
                 .iter()
@@ -336,15 +338,15 @@ impl Stack for RustStack {
                     (dir.to_owned(), stub.clone())
                 })
                 .collect(),
-            probe: native::needs_probe(manifest),
+            probe: compiled::needs_probe(manifest),
             probe_path: PROBE_PATH,
-            probe_lines: native::rust_probe_lines(),
+            probe_lines: compiled::rust_probe_lines(),
             uid: manifest.user.uid.unwrap_or(NONROOT_UID),
         }))
     }
 
     fn probe_command(&self, probe: &Probe) -> Vec<String> {
-        let [target, secs] = native::probe_args(probe);
+        let [target, secs] = compiled::probe_args(probe);
         vec![PROBE_PATH.to_owned(), target, secs]
     }
 }

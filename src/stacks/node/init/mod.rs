@@ -20,8 +20,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::sources::{self, extension, port_after};
-use super::{
+use crate::init::sources::{self, extension, port_after};
+use crate::init::{
     Detected, Detection, Detector, Health, ProjectFiles, Setting, SettingValue, health_route,
     project_name, schema_file, services, split_command,
 };
@@ -41,10 +41,10 @@ const OLDEST_SUPPORTED: u32 = 22;
 const DEFAULT_PORT: u32 = 3000;
 
 /// Package managers the stack supports.
-pub(super) const PACKAGE_MANAGERS: &[&str] = &["npm", "yarn", "pnpm"];
+pub(crate) const PACKAGE_MANAGERS: &[&str] = &["npm", "yarn", "pnpm"];
 
 /// Top-level directories that are never sources of a Node.js app.
-pub(super) const NEVER: [&str; 7] = [
+pub(crate) const NEVER: [&str; 7] = [
     "node_modules",
     "__tests__",
     "e2e",
@@ -68,12 +68,12 @@ const DEV_CONFIG: [&str; 9] = [
 ];
 
 /// `package.json`, parsed.
-pub(super) fn package_json(files: &ProjectFiles) -> Option<Json> {
+pub(crate) fn package_json(files: &ProjectFiles) -> Option<Json> {
     serde_json::from_str(&files.read("package.json")?).ok()
 }
 
 /// The names of the dependencies (and dev dependencies when `dev`).
-pub(super) fn dependencies(package: &Json, dev: bool) -> Vec<String> {
+pub(crate) fn dependencies(package: &Json, dev: bool) -> Vec<String> {
     let mut names = Vec::new();
     for table in ["dependencies", "devDependencies"] {
         if table == "devDependencies" && !dev {
@@ -87,13 +87,13 @@ pub(super) fn dependencies(package: &Json, dev: bool) -> Vec<String> {
 }
 
 /// The script `name` of package.json.
-pub(super) fn script<'a>(package: &'a Json, name: &str) -> Option<&'a str> {
+pub(crate) fn script<'a>(package: &'a Json, name: &str) -> Option<&'a str> {
     package.get("scripts")?.get(name)?.as_str()
 }
 
 /// The name in package.json without its npm scope (`@acme/api` gives `api`), with where it was
 /// found: what [`project_name`] takes.
-pub(super) fn package_name(package: &Json) -> Option<(&str, &'static str)> {
+pub(crate) fn package_name(package: &Json) -> Option<(&str, &'static str)> {
     package
         .get("name")
         .and_then(Json::as_str)
@@ -101,7 +101,7 @@ pub(super) fn package_name(package: &Json) -> Option<(&str, &'static str)> {
 }
 
 /// The `build` setting: package.json's build script, run by `manager`.
-pub(super) fn build_setting(about: &'static str, manager: &str) -> Setting {
+pub(crate) fn build_setting(about: &'static str, manager: &str) -> Setting {
     Setting::new(
         "build",
         about,
@@ -117,7 +117,7 @@ pub(super) fn build_setting(about: &'static str, manager: &str) -> Setting {
 }
 
 /// The package manager, and the settings that pin its version.
-pub(super) fn package_manager(
+pub(crate) fn package_manager(
     files: &ProjectFiles,
     package: &Json,
     notes: &mut Vec<String>,
@@ -192,7 +192,7 @@ fn major_of(text: &str) -> Option<u32> {
 }
 
 /// The Node.js version.
-pub(super) fn version(files: &ProjectFiles, package: &Json) -> Detected<String> {
+pub(crate) fn version(files: &ProjectFiles, package: &Json) -> Detected<String> {
     let default = NodeSettings::default().version;
     for file in [".nvmrc", ".node-version"] {
         if let Some(major) = files.read(file).as_deref().and_then(major_of) {
@@ -245,7 +245,7 @@ fn node_file(command: &[String]) -> Option<&str> {
 fn ts_out_dir(files: &ProjectFiles) -> Option<String> {
     let text = files.read("tsconfig.json")?;
     let line = text.lines().find(|l| l.contains("\"outDir\""))?;
-    let value = super::routes::literals(line).into_iter().nth(1)?;
+    let value = crate::init::routes::literals(line).into_iter().nth(1)?;
     let value = value.trim_start_matches("./").trim_end_matches('/');
     (!value.is_empty()).then(|| value.to_owned())
 }

@@ -2,6 +2,9 @@
 //! at `/opt/venv` (pip, uv or poetry, never dev dependencies); the final stage copies that
 //! environment and the listed sources. Templates: `templates/python/`.
 
+pub mod deps;
+pub(crate) mod init;
+
 use serde::Serialize;
 
 use super::{DebugSetup, Probe, Stack};

@@ -5,8 +5,8 @@
 
 use serde_json::Value as Json;
 
-use super::super::ProjectFiles;
-use super::super::split_command;
+use crate::init::ProjectFiles;
+use crate::init::split_command;
 
 /// The plan for the container's command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +110,7 @@ fn tsconfig_value(files: &ProjectFiles, key: &str) -> Option<String> {
     let line = text
         .lines()
         .find(|l| l.contains(&format!("\"{key}\"")) && !l.trim_start().starts_with("//"))?;
-    let value = super::super::routes::literals(line).into_iter().nth(1)?;
+    let value = crate::init::routes::literals(line).into_iter().nth(1)?;
     let value = value.trim_start_matches("./").trim_end_matches('/');
     (!value.is_empty()).then(|| value.to_owned())
 }

@@ -7,6 +7,8 @@
 //! The package-manager parts (settings, checks, template variables, `templates/node/macros.j2`)
 //! are shared with the static-site stack's optional Node.js build stage.
 
+pub(crate) mod init;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

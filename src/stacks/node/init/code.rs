@@ -4,9 +4,9 @@
 //! the folders it serves or renders from (`express.static("public")`, `@fastify/static`'s
 //! `root`, `koa-static`, `app.set("views", …)`).
 
-use super::super::ProjectFiles;
-use super::super::routes::literals;
-use super::super::sources::port_after;
+use crate::init::ProjectFiles;
+use crate::init::routes::literals;
+use crate::init::sources::port_after;
 
 /// Frameworks recognised from the dependencies, best known first.
 const FRAMEWORKS: [(&str, &str); 7] = [

@@ -4,13 +4,15 @@
 //! BuildKit cache mounts. The final image is distroless (`gcr.io/distroless/static-debian12`,
 //! run as its own `nonroot` user) or `scratch` (CA certificates copied in, a numeric non-root
 //! user), and holds the binary and, when the health check probes a port, a tiny static probe
-//! built from standard-library source in the build stage (see [`super::native`]).
+//! built from standard-library source in the build stage (see [`super::compiled`]).
 //! Templates: `templates/go/`.
+
+pub(crate) mod init;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::native::{self, PROBE_PATH};
+use super::compiled::{self, PROBE_PATH};
 use super::{Probe, Stack};
 use crate::manifest::{Checker, Manifest, StackName};
 
@@ -105,7 +107,7 @@ impl Stack for GoStack {
 
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
         let s = settings(manifest);
-        native::check_version(
+        compiled::check_version(
             c,
             &["go".into(), "version".into()],
             &s.version,
@@ -115,7 +117,7 @@ impl Stack for GoStack {
         );
         let main = ["go".into(), "main".into()];
         if c.relative_path(&main, &s.main, "main package") {
-            if !native::is_plain_relative(&s.main) {
+            if !compiled::is_plain_relative(&s.main) {
                 c.error(
                     "go-main",
                     &main,
@@ -143,7 +145,7 @@ impl Stack for GoStack {
                 Some("run `go mod init <module path>` in the directory of dgen.toml".to_owned());
         }
         let bin = binary(manifest);
-        if !native::is_binary_name(&bin) {
+        if !compiled::is_binary_name(&bin) {
             let at: &[_] = if s.binary.is_some() {
                 &["go".into(), "binary".into()]
             } else {
@@ -158,7 +160,7 @@ impl Stack for GoStack {
             .help = Some(
                 "use letters, digits, `.`, `_` and `-`, not starting with `.` or `-`".to_owned(),
             );
-        } else if bin == "healthcheck" && native::needs_probe(manifest) {
+        } else if bin == "healthcheck" && compiled::needs_probe(manifest) {
             c.error(
                 "binary-name",
                 &["go".into(), "binary".into()],
@@ -166,7 +168,7 @@ impl Stack for GoStack {
                 "taken by the probe",
             );
         } else {
-            native::check_command_runs_binary(manifest, c, &bin, "[go] binary");
+            compiled::check_command_runs_binary(manifest, c, &bin, "[go] binary");
         }
         for (i, tag) in s.tags.iter().enumerate() {
             let ok = !tag.is_empty()
@@ -182,9 +184,9 @@ impl Stack for GoStack {
                 );
             }
         }
-        native::check_assets(c, "go", &s.assets);
-        native::check_runtime_user(manifest, c, NONROOT_UID);
-        native::check_no_system_packages(manifest, c, "the Go runtime images");
+        compiled::check_assets(c, "go", &s.assets);
+        compiled::check_runtime_user(manifest, c, NONROOT_UID);
+        compiled::check_no_system_packages(manifest, c, "the Go runtime images");
         if s.runtime == GoRuntime::Scratch && manifest.image.digest.is_some() {
             c.error(
                 "image-digest",
@@ -219,10 +221,10 @@ impl Stack for GoStack {
             main,
             binary: binary(manifest),
             tags: s.tags.join(","),
-            assets: native::tidy_paths(&s.assets),
-            probe: native::needs_probe(manifest),
+            assets: compiled::tidy_paths(&s.assets),
+            probe: compiled::needs_probe(manifest),
             probe_path: PROBE_PATH,
-            probe_lines: native::go_probe_lines(),
+            probe_lines: compiled::go_probe_lines(),
             uid: manifest.user.uid.unwrap_or(NONROOT_UID),
         }))
     }
@@ -273,7 +275,7 @@ impl Stack for GoStack {
     }
 
     fn probe_command(&self, probe: &Probe) -> Vec<String> {
-        let [target, secs] = native::probe_args(probe);
+        let [target, secs] = compiled::probe_args(probe);
         vec![PROBE_PATH.to_owned(), target, secs]
     }
 }
