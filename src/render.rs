@@ -1,5 +1,5 @@
-//! Rendering: a validated manifest and the templates under `templates/` (embedded in the
-//! binary) make the output files. The same manifest always renders the same bytes.
+//! Rendering: a validated manifest and the templates (`templates/common/` and each stack's
+//! `src/stacks/<name>/templates/`, embedded in the binary) make the output files. The same manifest always renders the same bytes.
 //!
 //! Templates see the variables of [`Context`] and the stack's own variables as `s`. Every value
 //! from the manifest reaches the output through a filter for its context, never raw, so no
@@ -32,26 +32,16 @@ use crate::stacks::{self, Probe};
 /// The shared templates (`common/…`); each stack's own are in its folder.
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
-/// Each stack's templates, by the folder name their template names start with.
-static STACK_TEMPLATES: [(&str, Dir<'static>); 6] = [
-    ("python", include_dir!("$CARGO_MANIFEST_DIR/src/stacks/python/templates")),
-    ("go", include_dir!("$CARGO_MANIFEST_DIR/src/stacks/go/templates")),
-    ("rust", include_dir!("$CARGO_MANIFEST_DIR/src/stacks/rust/templates")),
-    ("java", include_dir!("$CARGO_MANIFEST_DIR/src/stacks/java/templates")),
-    ("node", include_dir!("$CARGO_MANIFEST_DIR/src/stacks/node/templates")),
-    ("static", include_dir!("$CARGO_MANIFEST_DIR/src/stacks/static/templates")),
-];
-
 /// The text of a built-in template, e.g. `python/Dockerfile.j2`.
 pub fn builtin_template(name: &str) -> Option<&'static str> {
-    let dir = match name.split_once('/') {
-        Some((stack, rest)) => match STACK_TEMPLATES.iter().find(|(s, _)| *s == stack) {
-            Some((_, dir)) => return dir.get_file(rest).and_then(|f| f.contents_utf8()),
-            None => &TEMPLATES,
-        },
-        None => &TEMPLATES,
+    let file = match name
+        .split_once('/')
+        .and_then(|(dir, rest)| Some((stacks::named(dir)?, rest)))
+    {
+        Some((stack, rest)) => stack.templates().get_file(rest),
+        None => TEMPLATES.get_file(name),
     };
-    dir.get_file(name).and_then(|f| f.contents_utf8())
+    file.and_then(|f| f.contents_utf8())
 }
 
 /// The names of all built-in templates, sorted.
@@ -68,8 +58,12 @@ pub fn builtin_templates() -> Vec<String> {
     }
     let mut out = Vec::new();
     walk(&TEMPLATES, "", &mut out);
-    for (stack, dir) in &STACK_TEMPLATES {
-        walk(dir, &format!("{stack}/"), &mut out);
+    for stack in stacks::all() {
+        walk(
+            stack.templates(),
+            &format!("{}/", stack.name().as_str()),
+            &mut out,
+        );
     }
     out.sort_unstable();
     out

@@ -4,8 +4,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::model::{Manifest, PythonPackageManager, StackName};
+use super::model::{Manifest, StackName};
 use super::validate::Checker;
+use crate::stacks::python::PythonPackageManager;
 
 /// A build secret: a credential the dependency install needs, such as a private package index.
 /// BuildKit mounts it into the install step only (`RUN --mount=type=secret`); it never reaches an

@@ -14,8 +14,8 @@
 
 use super::Probe;
 use crate::manifest::Checker;
-use crate::manifest::spans::Seg;
-use crate::manifest::validate::is_version;
+use crate::manifest::Seg;
+use crate::manifest::is_version;
 
 /// Where the probe lives in the final image (Go and Rust).
 pub const PROBE_PATH: &str = "/usr/local/bin/healthcheck";

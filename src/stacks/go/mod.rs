@@ -12,6 +12,8 @@ pub(crate) mod init;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use include_dir::{Dir, include_dir};
+
 use super::compiled::{self, PROBE_PATH};
 use super::{Probe, Stack};
 use crate::manifest::{Checker, Manifest, StackName};
@@ -68,16 +70,15 @@ pub enum GoRuntime {
     Scratch,
 }
 
+/// The templates, named `go/<file>` (what a team template overrides).
+static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/stacks/go/templates");
+
 /// The Go stack.
 pub struct GoStack;
 
-fn settings(manifest: &Manifest) -> Go {
-    manifest.go.clone().unwrap_or_default()
-}
-
 /// The binary's name: `[go] binary`, else the app's name.
 pub fn binary(manifest: &Manifest) -> String {
-    settings(manifest)
+    GoStack::settings(manifest)
         .binary
         .unwrap_or_else(|| manifest.name.clone())
 }
@@ -97,6 +98,20 @@ struct Context {
 }
 
 impl Stack for GoStack {
+    type Settings = Go;
+
+    fn table(manifest: &Manifest) -> Option<&Go> {
+        manifest.go.as_ref()
+    }
+
+    fn templates(&self) -> &'static Dir<'static> {
+        &TEMPLATES
+    }
+
+    fn detector(&self) -> Option<&'static dyn crate::init::Detector> {
+        Some(&init::GoDetector)
+    }
+
     fn name(&self) -> StackName {
         StackName::Go
     }
@@ -106,7 +121,7 @@ impl Stack for GoStack {
     }
 
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
-        let s = settings(manifest);
+        let s = GoStack::settings(manifest);
         compiled::check_version(
             c,
             &["go".into(), "version".into()],
@@ -198,14 +213,14 @@ impl Stack for GoStack {
     }
 
     fn base_image(&self, manifest: &Manifest) -> String {
-        match settings(manifest).runtime {
+        match GoStack::settings(manifest).runtime {
             GoRuntime::Distroless => "gcr.io/distroless/static-debian12:nonroot".to_owned(),
             GoRuntime::Scratch => "scratch".to_owned(),
         }
     }
 
     fn context(&self, manifest: &Manifest) -> minijinja::Value {
-        let s = settings(manifest);
+        let s = GoStack::settings(manifest);
         let main = s.main.trim_end_matches('/');
         let main = if main.starts_with("./") || main == "." {
             main.to_owned()

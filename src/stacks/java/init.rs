@@ -140,7 +140,9 @@ impl Detector for JavaDetector {
                         l.trim()
                             .strip_prefix("rootProject.name")
                             .and_then(|r| {
-                                crate::init::routes::literals(r).first().map(|s| (*s).to_owned())
+                                crate::init::routes::literals(r)
+                                    .first()
+                                    .map(|s| (*s).to_owned())
                             })
                             .map(|name| (name, f))
                     })

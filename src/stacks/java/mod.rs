@@ -16,6 +16,8 @@ pub(crate) mod init;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use include_dir::{Dir, include_dir};
+
 use super::compiled;
 use super::{Probe, Stack};
 use crate::manifest::{Checker, Manifest, StackName};
@@ -82,12 +84,11 @@ pub enum JavaBuildTool {
     Gradle,
 }
 
+/// The templates, named `java/<file>` (what a team template overrides).
+static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/stacks/java/templates");
+
 /// The Java stack.
 pub struct JavaStack;
-
-fn settings(manifest: &Manifest) -> Java {
-    manifest.java.clone().unwrap_or_default()
-}
 
 /// The build stage's image.
 fn build_image(s: &Java) -> String {
@@ -115,6 +116,20 @@ struct Context {
 }
 
 impl Stack for JavaStack {
+    type Settings = Java;
+
+    fn table(manifest: &Manifest) -> Option<&Java> {
+        manifest.java.as_ref()
+    }
+
+    fn templates(&self) -> &'static Dir<'static> {
+        &TEMPLATES
+    }
+
+    fn detector(&self) -> Option<&'static dyn crate::init::Detector> {
+        Some(&init::JavaDetector)
+    }
+
     fn name(&self) -> StackName {
         StackName::Java
     }
@@ -124,7 +139,7 @@ impl Stack for JavaStack {
     }
 
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
-        let s = settings(manifest);
+        let s = JavaStack::settings(manifest);
         let version_ok = !s.version.is_empty()
             && s.version.chars().all(|ch| ch.is_ascii_digit())
             && s.version.parse::<u32>().is_ok_and(|v| v >= 8);
@@ -140,7 +155,7 @@ impl Stack for JavaStack {
             ("maven_version", &s.maven_version),
             ("gradle_version", &s.gradle_version),
         ] {
-            if !crate::manifest::validate::is_version(value, ..) {
+            if !crate::manifest::is_version(value, ..) {
                 c.error(
                     "tool-version",
                     &["java".into(), field.into()],
@@ -240,11 +255,14 @@ impl Stack for JavaStack {
     }
 
     fn base_image(&self, manifest: &Manifest) -> String {
-        format!("eclipse-temurin:{}-jre", settings(manifest).version)
+        format!(
+            "eclipse-temurin:{}-jre",
+            JavaStack::settings(manifest).version
+        )
     }
 
     fn context(&self, manifest: &Manifest) -> minijinja::Value {
-        let s = settings(manifest);
+        let s = JavaStack::settings(manifest);
         minijinja::Value::from(minijinja::value::Serde(Context {
             build_image: build_image(&s),
             build_tool: match s.build_tool {

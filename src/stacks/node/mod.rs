@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 
 mod workspace;
 
+use include_dir::{Dir, include_dir};
+
 use super::{Probe, Stack};
-use crate::manifest::spans::Seg;
+use crate::manifest::Seg;
 use crate::manifest::{Checker, Manifest, StackName, User};
 
 /// The UID of the `node` user that the official `node` images create.
@@ -284,7 +286,7 @@ pub struct PackageManagerContext {
 
 /// Whether `value` is `parts` dot-separated numbers, none longer than 9 digits.
 fn is_version(value: &str, parts: std::ops::RangeInclusive<usize>) -> bool {
-    crate::manifest::validate::is_version(value, parts) && value.split('.').all(|p| p.len() <= 9)
+    crate::manifest::is_version(value, parts) && value.split('.').all(|p| p.len() <= 9)
 }
 
 /// Whether `value` is a plain relative path (letters, digits, `.`, `_`, `-`, `/`, no `..`), as
@@ -382,6 +384,9 @@ fn validate_assets(c: &mut Checker<'_>, s: &NodeSettings) {
     }
 }
 
+/// The templates, named `node/<file>` (what a team template overrides).
+static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/stacks/node/templates");
+
 /// The Node.js stack.
 pub struct Node;
 
@@ -397,10 +402,6 @@ pub fn in_workspace(manifest: &Manifest) -> bool {
             .node
             .as_ref()
             .is_some_and(|s| s.workspace.is_some())
-}
-
-fn settings(manifest: &Manifest) -> NodeSettings {
-    manifest.node.clone().unwrap_or_default()
 }
 
 fn toolchain(s: &NodeSettings) -> Toolchain<'_> {
@@ -446,6 +447,20 @@ struct ComposeBuild {
 }
 
 impl Stack for Node {
+    type Settings = NodeSettings;
+
+    fn table(manifest: &Manifest) -> Option<&NodeSettings> {
+        manifest.node.as_ref()
+    }
+
+    fn templates(&self) -> &'static Dir<'static> {
+        &TEMPLATES
+    }
+
+    fn detector(&self) -> Option<&'static dyn crate::init::Detector> {
+        Some(&init::Node)
+    }
+
     fn name(&self) -> StackName {
         StackName::Node
     }
@@ -455,7 +470,7 @@ impl Stack for Node {
     }
 
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
-        let s = settings(manifest);
+        let s = Node::settings(manifest);
         toolchain(&s).validate(c);
         validate_build(c, "node", &s.build, &s.output, &manifest.app.sources);
         validate_assets(c, &s);
@@ -510,11 +525,11 @@ impl Stack for Node {
     }
 
     fn base_image(&self, manifest: &Manifest) -> String {
-        toolchain(&settings(manifest)).base_image()
+        toolchain(&Node::settings(manifest)).base_image()
     }
 
     fn context(&self, manifest: &Manifest) -> minijinja::Value {
-        let s = settings(manifest);
+        let s = Node::settings(manifest);
         let has_build = !s.build.is_empty();
         let pm = toolchain(&s).context();
         let ws = s.workspace.as_deref().map(|path| {

@@ -5,19 +5,92 @@
 pub mod deps;
 pub(crate) mod init;
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use include_dir::{Dir, include_dir};
 
 use super::{DebugSetup, Probe, Stack};
-use crate::manifest::validate::is_version;
-use crate::manifest::{
-    Checker, Debug, Manifest, Python as Settings, PythonPackageManager, StackName,
-};
+use crate::manifest::is_version;
+use crate::manifest::{Checker, Debug, Manifest, StackName};
+
+/// The settings, by their role.
+type Settings = Python;
+
+/// The templates, named `python/<file>` (what a team template overrides).
+static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/stacks/python/templates");
 
 /// The Python stack.
-pub struct Python;
+pub struct PythonStack;
 
-fn settings(manifest: &Manifest) -> Settings {
-    manifest.python.clone().unwrap_or_default()
+/// Settings of the Python stack.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Python {
+    /// The Python version (`major.minor`); selects the official `python:<version>-slim` base.
+    pub version: String,
+    /// How dependencies are installed, always from the lock file and without dev dependencies.
+    pub package_manager: PythonPackageManager,
+    /// What pip installs (package_manager = "pip"): a requirements file anywhere in the
+    /// project, `pyproject.toml` (its PEP 621 `[project] dependencies`, for a project with no lock
+    /// file) or `Pipfile.lock` (its `default` packages, with their hashes).
+    pub requirements: String,
+    /// The files a requirements file pulls in (`-r`, `-c`, followed recursively), local wheels
+    /// or packages it names, and local `--find-links` folders: each is copied at its own path
+    /// before the install (P09). `dgen init` fills it; a manifest that misses one is refused.
+    pub requirements_includes: Vec<String>,
+    /// Optional dependency groups of `[project.optional-dependencies]` installed too
+    /// (requirements = "pyproject.toml").
+    pub optional_dependencies: Vec<String>,
+    /// Django: run `manage.py collectstatic --noinput` at build time, after the sources are
+    /// copied and before the user switches, so the collected files are root-owned.
+    pub collectstatic: bool,
+    /// Django: the `manage.py` the build-time commands run, relative to the workdir.
+    pub manage: String,
+    /// Django: `locale` folders (inside the sources) whose `.po` catalogs are compiled to `.mo`
+    /// at build time, as `compilemessages` does, in a build stage of their own.
+    pub compilemessages: Vec<String>,
+    /// Environment variables the settings need at import time, given a placeholder value while
+    /// the build-time management commands run only; never set in the image.
+    pub build_placeholders: Vec<String>,
+    /// The uv version installed in the builder stage (package_manager = "uv").
+    pub uv_version: String,
+    /// The poetry version installed in the builder stage (package_manager = "poetry").
+    pub poetry_version: String,
+    /// Compile bytecode at build time for a faster start. Off by default: the image then sets
+    /// `PYTHONDONTWRITEBYTECODE=1` and holds no bytecode (P07).
+    pub compile_bytecode: bool,
+}
+
+impl Default for Python {
+    fn default() -> Self {
+        Python {
+            version: "3.12".to_owned(),
+            package_manager: PythonPackageManager::Pip,
+            requirements: "requirements.txt".to_owned(),
+            requirements_includes: Vec::new(),
+            optional_dependencies: Vec::new(),
+            collectstatic: false,
+            manage: "manage.py".to_owned(),
+            compilemessages: Vec::new(),
+            build_placeholders: Vec::new(),
+            uv_version: "0.13.9".to_owned(),
+            poetry_version: "2.5.1".to_owned(),
+            compile_bytecode: false,
+        }
+    }
+}
+
+/// A Python package manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PythonPackageManager {
+    /// `pip install -r requirements.txt` (pin exact versions in the file).
+    Pip,
+    /// `uv sync --frozen --no-dev` from `pyproject.toml` and `uv.lock`.
+    Uv,
+    /// `poetry install --only main` from `pyproject.toml` and `poetry.lock`.
+    Poetry,
 }
 
 /// How pip reads the dependencies.
@@ -95,7 +168,7 @@ struct Context {
     placeholders: Vec<(String, String)>,
 }
 
-fn seg(path: &[&'static str]) -> Vec<crate::manifest::spans::Seg<'static>> {
+fn seg(path: &[&'static str]) -> Vec<crate::manifest::Seg<'static>> {
     path.iter().map(|p| (*p).into()).collect()
 }
 
@@ -103,18 +176,17 @@ fn seg(path: &[&'static str]) -> Vec<crate::manifest::spans::Seg<'static>> {
 /// every line can be installed before the sources are copied.
 fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
     let at = seg(&["python", "requirements"]);
-    let at: &[crate::manifest::spans::Seg<'_>] =
-        if c.span(&at) == Some(0..0) || c.span(&at).is_none() {
-            &[crate::manifest::spans::Seg::from("stack")]
-        } else {
-            &at
-        };
+    let at: &[crate::manifest::Seg<'_>] = if c.span(&at) == Some(0..0) || c.span(&at).is_none() {
+        &[crate::manifest::Seg::from("stack")]
+    } else {
+        &at
+    };
     let at = at.to_vec();
     for (i, include) in s.requirements_includes.iter().enumerate() {
         let path = [
             "python".into(),
             "requirements_includes".into(),
-            crate::manifest::spans::Seg::from(i),
+            crate::manifest::Seg::from(i),
         ];
         if c.relative_path(&path, include, "requirements include") {
             c.must_exist(
@@ -136,7 +208,7 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
                 &[
                     "python".into(),
                     "optional_dependencies".into(),
-                    crate::manifest::spans::Seg::from(i),
+                    crate::manifest::Seg::from(i),
                 ],
                 format!("`{group}` is not an optional dependency group name"),
                 "not a group name",
@@ -210,7 +282,7 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
                         &[
                             "python".into(),
                             "optional_dependencies".into(),
-                            crate::manifest::spans::Seg::from(i),
+                            crate::manifest::Seg::from(i),
                         ],
                         format!(
                             "{} has no optional dependency group `{group}`",
@@ -338,7 +410,7 @@ fn validate_django(manifest: &Manifest, s: &Settings, c: &mut Checker<'_>) {
                 &[
                     "python".into(),
                     "build_placeholders".into(),
-                    crate::manifest::spans::Seg::from(i),
+                    crate::manifest::Seg::from(i),
                 ],
                 format!("`{name}` is not an environment variable name"),
                 "not a name",
@@ -349,7 +421,7 @@ fn validate_django(manifest: &Manifest, s: &Settings, c: &mut Checker<'_>) {
         let path = [
             "python".into(),
             "compilemessages".into(),
-            crate::manifest::spans::Seg::from(i),
+            crate::manifest::Seg::from(i),
         ];
         if c.relative_path(&path, locale, "locale folder") {
             let inside_source = manifest.app.sources.iter().any(|src| {
@@ -371,7 +443,21 @@ fn validate_django(manifest: &Manifest, s: &Settings, c: &mut Checker<'_>) {
     }
 }
 
-impl Stack for Python {
+impl Stack for PythonStack {
+    type Settings = Python;
+
+    fn table(manifest: &Manifest) -> Option<&Python> {
+        manifest.python.as_ref()
+    }
+
+    fn templates(&self) -> &'static Dir<'static> {
+        &TEMPLATES
+    }
+
+    fn detector(&self) -> Option<&'static dyn crate::init::Detector> {
+        Some(&init::Python)
+    }
+
     fn name(&self) -> StackName {
         StackName::Python
     }
@@ -381,7 +467,7 @@ impl Stack for Python {
     }
 
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
-        let s = settings(manifest);
+        let s = PythonStack::settings(manifest);
         if !(is_version(&s.version, 2..=3) && s.version.starts_with("3.")) {
             c.error(
                 "python-version",
@@ -405,7 +491,7 @@ impl Stack for Python {
         }
         // Point at `requirements` when the manifest sets it, else at `stack = "python"`, whose
         // default it is.
-        let requirements: &[crate::manifest::spans::Seg<'_>] =
+        let requirements: &[crate::manifest::Seg<'_>] =
             if c.span(&["python".into(), "requirements".into()]) == Some(0..0) {
                 &["stack".into()]
             } else {
@@ -443,11 +529,11 @@ impl Stack for Python {
     }
 
     fn base_image(&self, manifest: &Manifest) -> String {
-        format!("python:{}-slim", settings(manifest).version)
+        format!("python:{}-slim", PythonStack::settings(manifest).version)
     }
 
     fn context(&self, manifest: &Manifest) -> minijinja::Value {
-        let s = settings(manifest);
+        let s = PythonStack::settings(manifest);
         minijinja::Value::from(minijinja::value::Serde(Context {
             package_manager: match s.package_manager {
                 PythonPackageManager::Pip => "pip",

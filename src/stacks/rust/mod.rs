@@ -18,6 +18,8 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use include_dir::{Dir, include_dir};
+
 use super::compiled::{self, PROBE_PATH};
 use super::{Probe, Stack};
 use crate::manifest::{Checker, Manifest, StackName};
@@ -79,16 +81,15 @@ pub enum RustRuntime {
     DebianSlim,
 }
 
+/// The templates, named `rust/<file>` (what a team template overrides).
+static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/stacks/rust/templates");
+
 /// The Rust stack.
 pub struct RustStack;
 
-fn settings(manifest: &Manifest) -> Rust {
-    manifest.rust.clone().unwrap_or_default()
-}
-
 /// The binary's name: `[rust] bin`, else the app's name.
 pub fn bin(manifest: &Manifest) -> String {
-    settings(manifest)
+    RustStack::settings(manifest)
         .bin
         .unwrap_or_else(|| manifest.name.clone())
 }
@@ -226,6 +227,20 @@ struct Context {
 }
 
 impl Stack for RustStack {
+    type Settings = Rust;
+
+    fn table(manifest: &Manifest) -> Option<&Rust> {
+        manifest.rust.as_ref()
+    }
+
+    fn templates(&self) -> &'static Dir<'static> {
+        &TEMPLATES
+    }
+
+    fn detector(&self) -> Option<&'static dyn crate::init::Detector> {
+        Some(&init::RustDetector)
+    }
+
     fn name(&self) -> StackName {
         StackName::Rust
     }
@@ -235,7 +250,7 @@ impl Stack for RustStack {
     }
 
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
-        let s = settings(manifest);
+        let s = RustStack::settings(manifest);
         compiled::check_version(
             c,
             &["rust".into(), "version".into()],
@@ -312,14 +327,14 @@ impl Stack for RustStack {
     }
 
     fn base_image(&self, manifest: &Manifest) -> String {
-        match settings(manifest).runtime {
+        match RustStack::settings(manifest).runtime {
             RustRuntime::Distroless => "gcr.io/distroless/cc-debian12:nonroot".to_owned(),
             RustRuntime::DebianSlim => "debian:bookworm-slim".to_owned(),
         }
     }
 
     fn context(&self, manifest: &Manifest) -> minijinja::Value {
-        let s = settings(manifest);
+        let s = RustStack::settings(manifest);
         minijinja::Value::from(minijinja::value::Serde(Context {
             build_image: format!("rust:{}-slim-bookworm", s.version),
             runtime: match s.runtime {
@@ -357,7 +372,7 @@ fn check_cargo(
     dir: &Path,
     bin: &str,
     bin_ok: bool,
-    bin_at: &[crate::manifest::spans::Seg<'_>],
+    bin_at: &[crate::manifest::Seg<'_>],
     stubs: &[String],
 ) {
     let stack = ["stack".into()];

@@ -12,13 +12,13 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use crate::stacks::node::init::{self as node, dependencies, package_json, script};
 use crate::init::sources::{self, extension};
 use crate::init::{
     Detected, Detection, Detector, Health, ProjectFiles, Setting, SettingValue, project_name,
     routes::literals, schema_file,
 };
 use crate::manifest::StackName;
+use crate::stacks::node::init::{self as node, dependencies, package_json, script};
 use crate::stacks::static_site::StaticSettings;
 
 /// The static-site detector.

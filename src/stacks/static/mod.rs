@@ -9,6 +9,8 @@ pub(crate) mod init;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use include_dir::{Dir, include_dir};
+
 use super::node::{
     DEFAULT_PNPM_VERSION, DEFAULT_YARN_VERSION, NodePackageManager, PackageManagerContext,
     Toolchain, validate_build,
@@ -62,12 +64,11 @@ impl Default for StaticSettings {
     }
 }
 
+/// The templates, named `static/<file>` (what a team template overrides).
+static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/stacks/static/templates");
+
 /// The static-site stack.
 pub struct StaticSite;
-
-fn settings(manifest: &Manifest) -> StaticSettings {
-    manifest.r#static.clone().unwrap_or_default()
-}
 
 fn toolchain(s: &StaticSettings) -> Toolchain<'_> {
     Toolchain {
@@ -151,6 +152,20 @@ struct Context {
 }
 
 impl Stack for StaticSite {
+    type Settings = StaticSettings;
+
+    fn table(manifest: &Manifest) -> Option<&StaticSettings> {
+        manifest.r#static.as_ref()
+    }
+
+    fn templates(&self) -> &'static Dir<'static> {
+        &TEMPLATES
+    }
+
+    fn detector(&self) -> Option<&'static dyn crate::init::Detector> {
+        Some(&init::StaticSite)
+    }
+
     fn name(&self) -> StackName {
         StackName::Static
     }
@@ -160,8 +175,8 @@ impl Stack for StaticSite {
     }
 
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
-        let s = settings(manifest);
-        if !crate::manifest::validate::is_version(&s.nginx_version, 2..=3) {
+        let s = StaticSite::settings(manifest);
+        if !crate::manifest::is_version(&s.nginx_version, 2..=3) {
             c.error(
                 "nginx-version",
                 &["static".into(), "nginx_version".into()],
@@ -224,7 +239,7 @@ impl Stack for StaticSite {
         }
         let workdir = &manifest.app.workdir;
         let reported_already = !workdir.starts_with('/')
-            || !crate::manifest::validate::is_plain_path(workdir)
+            || !crate::manifest::is_plain_path(workdir)
             || workdir.split('/').any(|part| part == ".." || part == ".");
         if !reported_already && !is_plain_absolute(workdir) {
             c.error(
@@ -246,7 +261,7 @@ impl Stack for StaticSite {
     fn base_image(&self, manifest: &Manifest) -> String {
         format!(
             "nginxinc/nginx-unprivileged:{}-alpine",
-            settings(manifest).nginx_version
+            StaticSite::settings(manifest).nginx_version
         )
     }
 
@@ -259,7 +274,7 @@ impl Stack for StaticSite {
     }
 
     fn context(&self, manifest: &Manifest) -> minijinja::Value {
-        let s = settings(manifest);
+        let s = StaticSite::settings(manifest);
         let t = toolchain(&s);
         let port = manifest.app.ports.first().copied().unwrap_or(8080);
         let root = manifest.app.workdir.trim_end_matches('/');

@@ -5,7 +5,7 @@
 //! differ.
 
 use crate::init::{Detected, ProjectFiles};
-use crate::manifest::PythonPackageManager;
+use crate::stacks::python::PythonPackageManager;
 
 /// Requirement files looked for, in order.
 pub const REQUIREMENT_FILES: [&str; 6] = [

@@ -3,7 +3,7 @@
 //! `python` constraint; else dgen's default.
 
 use crate::init::{Detected, ProjectFiles};
-use crate::manifest::Python as Settings;
+use crate::stacks::python::Python as Settings;
 
 /// The oldest Python minor version still supported upstream: a constraint's lower bound below
 /// it is raised to it (when the constraint allows), so the image does not start on an
