@@ -1,5 +1,6 @@
 //! Rendering: a validated manifest and the templates (`templates/common/` and each stack's
-//! `src/stacks/<name>/templates/`, embedded in the binary) make the output files. The same manifest always renders the same bytes.
+//! `src/stacks/<name>/templates/`, embedded in the binary) make the output files. The same
+//! manifest always renders the same bytes.
 //!
 //! Templates see the variables of [`Context`] and the stack's own variables as `s`. Every value
 //! from the manifest reaches the output through a filter for its context, never raw, so no

@@ -1,8 +1,8 @@
 //! `dgen init`: look at a project that already exists and describe it as a manifest.
 //!
 //! [`detect`] asks each stack's [`Detector`] (in the stack's folder, `src/stacks/<name>/init`,
-//! listed by the stacks' registry) whether the directory looks like its stack; the first that says yes fills a
-//! [`Detection`]: every manifest value, each with where it came from ([`Origin`]).
+//! listed by the stacks' registry) whether the directory looks like its stack; the first that
+//! says yes fills a [`Detection`]: every manifest value, each with where it came from ([`Origin`]).
 //! [`write::manifest_text`] turns a detection into a commented `dgen.toml`. Between the two, the
 //! command line lets flags and prompt answers override any value.
 //!

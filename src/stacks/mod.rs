@@ -288,6 +288,40 @@ mod tests {
         assert!(named("cobol").is_none());
     }
 
+    /// The stack folder's doc comment names every example of the stack, so both are easy to
+    /// find from each other.
+    #[test]
+    fn every_example_is_named_by_its_stack_folder() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut manifests = Vec::new();
+        let mut dirs = vec![root.join("examples")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() && path.file_name().is_some_and(|n| n != "node_modules") {
+                    dirs.push(path);
+                } else if path.file_name().is_some_and(|n| n == "dgen.toml") {
+                    manifests.push(path);
+                }
+            }
+        }
+        assert!(manifests.len() >= StackName::ALL.len());
+        for manifest in manifests {
+            let text = std::fs::read_to_string(&manifest).unwrap();
+            let value: toml::Value = toml::from_str(&text).unwrap();
+            let stack = value["stack"].as_str().unwrap();
+            let folder = root.join("src/stacks").join(stack).join("mod.rs");
+            let docs = std::fs::read_to_string(&folder).unwrap();
+            let example = manifest.parent().unwrap().strip_prefix(root).unwrap();
+            let named = format!("`{}`", example.display());
+            assert!(
+                docs.contains(&named),
+                "{} does not name {named}",
+                folder.display()
+            );
+        }
+    }
+
     #[test]
     fn every_stack_has_templates() {
         for stack in all() {

@@ -5,7 +5,11 @@
 //! run as its own `nonroot` user) or `scratch` (CA certificates copied in, a numeric non-root
 //! user), and holds the binary and, when the health check probes a port, a tiny static probe
 //! built from standard-library source in the build stage (see [`super::compiled`]).
-//! Templates: `templates/go/`.
+//! Templates: `templates/` in this folder, named `go/<file>`.
+//!
+//! Examples (rendered and compared by `tests/examples.rs`): `examples/go-http`,
+//! `examples/go-multiarch`, `examples/go-scratch`.
+//! `dgen init` fixtures: `tests/fixtures/init/go-cmd`. Practice tests: `tests/practices_go.rs`.
 
 pub(crate) mod init;
 

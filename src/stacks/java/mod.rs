@@ -4,12 +4,17 @@
 //! path whatever the build named it. The final stage is the Eclipse Temurin JRE with that jar, a
 //! system user, and container-aware memory settings in `JAVA_TOOL_OPTIONS`. The health check
 //! runs a one-class probe compiled with `javac` in the build stage (see [`super::compiled`]): the
-//! JRE image has no curl. Templates: `templates/java/`.
+//! JRE image has no curl. Templates: `templates/` in this folder, named `java/<file>`.
 //!
 //! By default the build runs the project's own wrapper (`mvnw` or `gradlew`) on
 //! `eclipse-temurin:<version>-jdk`, so the image builds with the tool version the project pins;
 //! with `wrapper = false` it uses the official `maven` or `gradle` image, which is that same JDK
 //! with the tool installed.
+//!
+//! Examples (rendered and compared by `tests/examples.rs`): `examples/java-gradle`,
+//! `examples/java-maven`.
+//! `dgen init` fixtures: `tests/fixtures/init/java-gradle`, `tests/fixtures/init/java-maven`.
+//! Practice tests: `tests/practices_java.rs`.
 
 pub(crate) mod init;
 

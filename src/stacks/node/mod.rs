@@ -2,10 +2,17 @@
 //! pnpm, never dev dependencies); an optional `build` stage adds the dev dependencies, copies
 //! the sources and runs the build; the final stage on `node:<version>-slim` copies
 //! `node_modules`, `package.json` and the sources (or the build's output) and runs as the
-//! official image's own non-root `node` user. Templates: `templates/node/`.
+//! official image's own non-root `node` user. Templates: `templates/` in this folder, named
+//! `node/<file>`.
 //!
-//! The package-manager parts (settings, checks, template variables, `templates/node/macros.j2`)
+//! The package-manager parts (settings, checks, template variables, `node/macros.j2`)
 //! are shared with the static-site stack's optional Node.js build stage.
+//!
+//! Examples (rendered and compared by `tests/examples.rs`): `examples/node-express`,
+//! `examples/node-express-tsc`, `examples/node-fastify`, `examples/node-npm-workspace/apps/api`,
+//! `examples/node-nx`, `examples/node-pnpm-workspace/apps/web`, `examples/node-typescript`.
+//! `dgen init` fixtures: `tests/fixtures/init/node-pnpm`. Practice tests:
+//! `tests/practices_node.rs`, `tests/node_layouts.rs`.
 
 pub(crate) mod init;
 
@@ -217,7 +224,7 @@ impl Toolchain<'_> {
         }
     }
 
-    /// The template variables of the package manager (`templates/node/macros.j2` reads them).
+    /// The template variables of the package manager (`node/macros.j2` reads them).
     pub fn context(&self) -> PackageManagerContext {
         let pm = self.package_manager;
         let (tool, force_tool, cache) = match pm {

@@ -1,6 +1,22 @@
 //! The Python stack: a builder stage installs the locked dependencies into a virtual environment
 //! at `/opt/venv` (pip, uv or poetry, never dev dependencies); the final stage copies that
-//! environment and the listed sources. Templates: `templates/python/`.
+//! environment and the listed sources. Templates: `templates/` in this folder, named
+//! `python/<file>`.
+//!
+//! Examples (rendered and compared by `tests/examples.rs`): `examples/django-media`,
+//! `examples/django-poetry`, `examples/django-static`, `examples/fastapi-uv`,
+//! `examples/flask-constraints`, `examples/flask-instance`, `examples/flask-pip`,
+//! `examples/starlette-pyproject`.
+//! `dgen init` fixtures: `tests/fixtures/init/django-poetry`,
+//! `tests/fixtures/init/django-requirements-static`, `tests/fixtures/init/existing-manifest`,
+//! `tests/fixtures/init/fastapi-pip`, `tests/fixtures/init/fastapi-uv`,
+//! `tests/fixtures/init/flask-dev-server`, `tests/fixtures/init/flask-gunicorn`,
+//! `tests/fixtures/init/handwritten-dockerfile`, `tests/fixtures/init/pep621-starlette`,
+//! `tests/fixtures/init/pipfile`, `tests/fixtures/init/procfile`,
+//! `tests/fixtures/init/requirements-editable`, `tests/fixtures/init/requirements-includes`,
+//! `tests/fixtures/init/requirements-loop`, `tests/fixtures/init/src-layout`,
+//! `tests/fixtures/init/worker`. Practice tests: `tests/practices.rs`, `tests/init.rs`,
+//! `tests/init_layouts.rs`.
 
 pub mod deps;
 pub(crate) mod init;

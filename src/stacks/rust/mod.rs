@@ -6,10 +6,15 @@
 //! (`gcr.io/distroless/cc-debian12:nonroot`: glibc, libgcc, libssl, CA certificates; run as its
 //! `nonroot` user) or `debian:bookworm-slim` (with apt for `system_packages`, and a system user),
 //! and holds the binary and, when the health check probes a port, a tiny probe compiled with
-//! `rustc` from `std`-only source (see [`super::compiled`]). Templates: `templates/rust/`.
+//! `rustc` from `std`-only source (see [`super::compiled`]). Templates: `templates/` in this
+//! folder, named `rust/<file>`.
 //!
 //! When the project directory is at hand, `Cargo.toml` is read to check that the binary exists
 //! and that no target lives where the stub build cannot reach.
+//!
+//! Examples (rendered and compared by `tests/examples.rs`): `examples/rust-http`,
+//! `examples/rust-std`.
+//! `dgen init` fixtures: `tests/fixtures/init/rust-bin`. Practice tests: `tests/practices_rust.rs`.
 
 pub(crate) mod init;
 

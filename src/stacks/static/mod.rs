@@ -1,8 +1,13 @@
 //! The static-site stack (`stack = "static"`): an optional Node.js build stage (the node stack's
-//! package-manager code and `templates/node/macros.j2`) and a final stage on the official
+//! package-manager code and `node/macros.j2`) and a final stage on the official
 //! unprivileged nginx image, which serves only the listed files (or the build's output) from
 //! `workdir` on a non-privileged port, with a server configuration written by the Dockerfile.
-//! Templates: `templates/static/`.
+//! Templates: `templates/` in this folder, named `static/<file>`.
+//!
+//! Examples (rendered and compared by `tests/examples.rs`): `examples/static-html`,
+//! `examples/static-markdown`.
+//! `dgen init` fixtures: `tests/fixtures/init/static-html`, `tests/fixtures/init/static-vite`.
+//! Practice tests: `tests/practices_static.rs`.
 
 pub(crate) mod init;
 
