@@ -17,6 +17,7 @@ pub mod validate;
 use std::path::Path;
 use std::sync::OnceLock;
 
+pub use buildopts::SecretKind;
 pub use extras::*;
 pub use model::*;
 pub use spans::Seg;

@@ -35,7 +35,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::manifest::{Checker, Manifest};
+use crate::manifest::{Checker, Manifest, SecretKind};
 
 /// The registry: every stack, once, in the order `dgen init` asks their detectors. Expands to
 /// `$then! { … }` with one entry per stack:
@@ -212,6 +212,12 @@ pub trait Stack: Sync + 'static {
     fn debug(&self, _manifest: &Manifest, _debug: &crate::manifest::Debug) -> Option<DebugSetup> {
         None
     }
+
+    /// Whether the dependency install can use a build secret of `kind` (`[secrets]`): `None`
+    /// when the stack's installs take no such secret, else `Ok` or why not in this manifest.
+    fn build_secret(&self, _manifest: &Manifest, _kind: SecretKind) -> Option<Result<(), String>> {
+        None
+    }
 }
 
 /// A [`Stack`] behind a reference, whatever its settings type: what the registry hands out.
@@ -237,6 +243,8 @@ pub trait AnyStack: Sync {
     fn default_command(&self, manifest: &Manifest) -> Option<Vec<String>>;
     /// [`Stack::debug`].
     fn debug(&self, manifest: &Manifest, debug: &crate::manifest::Debug) -> Option<DebugSetup>;
+    /// [`Stack::build_secret`].
+    fn build_secret(&self, manifest: &Manifest, kind: SecretKind) -> Option<Result<(), String>>;
 }
 
 impl<S: Stack> AnyStack for S {
@@ -269,6 +277,9 @@ impl<S: Stack> AnyStack for S {
     }
     fn debug(&self, manifest: &Manifest, debug: &crate::manifest::Debug) -> Option<DebugSetup> {
         Stack::debug(self, manifest, debug)
+    }
+    fn build_secret(&self, manifest: &Manifest, kind: SecretKind) -> Option<Result<(), String>> {
+        Stack::build_secret(self, manifest, kind)
     }
 }
 

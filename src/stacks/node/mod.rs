@@ -567,6 +567,14 @@ impl Stack for Node {
 
     /// The inspector is built into node: the debug run only sets `NODE_OPTIONS`, so the image is
     /// the production one, unchanged.
+    fn build_secret(
+        &self,
+        _manifest: &Manifest,
+        kind: crate::manifest::SecretKind,
+    ) -> Option<Result<(), String>> {
+        (kind == crate::manifest::SecretKind::Npmrc).then_some(Ok(()))
+    }
+
     fn debug(
         &self,
         manifest: &Manifest,

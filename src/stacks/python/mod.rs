@@ -586,6 +586,24 @@ impl Stack for PythonStack {
         }))
     }
 
+    fn build_secret(
+        &self,
+        manifest: &Manifest,
+        kind: crate::manifest::SecretKind,
+    ) -> Option<Result<(), String>> {
+        use crate::manifest::SecretKind;
+        match kind {
+            SecretKind::Netrc => Some(Ok(())),
+            SecretKind::IndexUrl
+                if PythonStack::settings(manifest).package_manager != PythonPackageManager::Pip =>
+            {
+                Some(Err("an index URL secret works with pip only; uv and poetry take the credentials of a private index from a netrc (`kind = \"netrc\"`)".to_owned()))
+            }
+            SecretKind::IndexUrl => Some(Ok(())),
+            SecretKind::Npmrc => None,
+        }
+    }
+
     fn debug(&self, manifest: &Manifest, debug: &Debug) -> Option<DebugSetup> {
         let port = debug.port.unwrap_or(5678);
         let mut command = vec![

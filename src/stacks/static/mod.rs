@@ -270,6 +270,20 @@ impl Stack for StaticSite {
         )
     }
 
+    fn build_secret(
+        &self,
+        manifest: &Manifest,
+        kind: crate::manifest::SecretKind,
+    ) -> Option<Result<(), String>> {
+        (kind == crate::manifest::SecretKind::Npmrc).then(|| {
+            if StaticSite::settings(manifest).build.is_empty() {
+                Err("a static site without `[static] build` installs no packages".to_owned())
+            } else {
+                Ok(())
+            }
+        })
+    }
+
     fn default_command(&self, _manifest: &Manifest) -> Option<Vec<String>> {
         Some(vec![
             "nginx".to_owned(),
