@@ -1,5 +1,6 @@
-//! Rendering: a validated manifest and the templates under `templates/` (embedded in the
-//! binary) make the output files. The same manifest always renders the same bytes.
+//! Rendering: a validated manifest and the templates (`templates/common/` and each stack's
+//! `src/stacks/<name>/templates/`, embedded in the binary) make the output files. The same
+//! manifest always renders the same bytes.
 //!
 //! Templates see the variables of [`Context`] and the stack's own variables as `s`. Every value
 //! from the manifest reaches the output through a filter for its context, never raw, so no
@@ -29,27 +30,42 @@ use serde::Serialize;
 use crate::manifest::Manifest;
 use crate::stacks::{self, Probe};
 
+/// The shared templates (`common/…`); each stack's own are in its folder.
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
 /// The text of a built-in template, e.g. `python/Dockerfile.j2`.
 pub fn builtin_template(name: &str) -> Option<&'static str> {
-    TEMPLATES.get_file(name).and_then(|f| f.contents_utf8())
+    let file = match name
+        .split_once('/')
+        .and_then(|(dir, rest)| Some((stacks::named(dir)?, rest)))
+    {
+        Some((stack, rest)) => stack.templates().get_file(rest),
+        None => TEMPLATES.get_file(name),
+    };
+    file.and_then(|f| f.contents_utf8())
 }
 
 /// The names of all built-in templates, sorted.
-pub fn builtin_templates() -> Vec<&'static str> {
-    fn walk(dir: &'static Dir<'static>, out: &mut Vec<&'static str>) {
+pub fn builtin_templates() -> Vec<String> {
+    fn walk(dir: &'static Dir<'static>, prefix: &str, out: &mut Vec<String>) {
         for file in dir.files() {
             if let Some(name) = file.path().to_str() {
-                out.push(name);
+                out.push(format!("{prefix}{name}"));
             }
         }
         for sub in dir.dirs() {
-            walk(sub, out);
+            walk(sub, prefix, out);
         }
     }
     let mut out = Vec::new();
-    walk(&TEMPLATES, &mut out);
+    walk(&TEMPLATES, "", &mut out);
+    for stack in stacks::all() {
+        walk(
+            stack.templates(),
+            &format!("{}/", stack.name().as_str()),
+            &mut out,
+        );
+    }
     out.sort_unstable();
     out
 }

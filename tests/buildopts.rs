@@ -256,6 +256,18 @@ fn bad_secrets_and_platforms_are_refused() {
         "{GO}\n[secrets.a]\nkind = \"netrc\"\nenv = \"X\"\n"
     ));
     assert_eq!(go_secret, ["secret-kind"]);
+    // Each stack says which secrets its installs take: npm's for node, and for a static site
+    // only when it has a build.
+    let site = "name = \"site\"\nstack = \"static\"\n\n[app]\nports = [8080]\nsources = [\"index.html\"]\n";
+    let npmrc = "\n[secrets.a]\nkind = \"npmrc\"\nenv = \"X\"\n";
+    assert_eq!(refusals(&format!("{site}{npmrc}")), ["secret-kind"]);
+    assert!(refusals(&format!("{NODE}{npmrc}")).is_empty());
+    assert_eq!(
+        refusals(&format!(
+            "{NODE}\n[secrets.a]\nkind = \"netrc\"\nenv = \"X\"\n"
+        )),
+        ["secret-kind"]
+    );
 }
 
 #[test]

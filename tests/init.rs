@@ -186,7 +186,7 @@ fn pep621_with_requirements_prefers_pip() {
     let python = m.python.unwrap();
     assert_eq!(
         python.package_manager,
-        dgen::manifest::PythonPackageManager::Pip
+        dgen::stacks::python::PythonPackageManager::Pip
     );
     assert_eq!(
         python.version, "3.10",

@@ -54,7 +54,7 @@ dirty=()
 if [[ -n "$(git status --porcelain 2>/dev/null)" ]]; then dirty=(--allow-dirty); fi
 expect crate 0 cargo publish --dry-run --locked "${dirty[@]}"
 listing=$(cargo package --list --locked "${dirty[@]}" 2>/dev/null)
-for needed in templates/python/Dockerfile.j2 templates/common/github-workflow.yml.j2 schemas/dgen.schema.json README.md LICENSE-MIT LICENSE-APACHE; do
+for needed in src/stacks/python/templates/Dockerfile.j2 templates/common/github-workflow.yml.j2 schemas/dgen.schema.json README.md LICENSE-MIT LICENSE-APACHE; do
     if grep -qx "$needed" <<<"$listing"; then result PASS crate "packaged: $needed"; else result FAIL crate "not packaged: $needed"; fi
 done
 

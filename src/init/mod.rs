@@ -1,30 +1,24 @@
 //! `dgen init`: look at a project that already exists and describe it as a manifest.
 //!
-//! [`detect`] asks each registered [`Detector`] (one per stack, one file each, listed in
-//! [`detectors`]) whether the directory looks like its stack; the first that says yes fills a
-//! [`Detection`]: every manifest value, each with where it came from ([`Origin`]).
+//! [`detect`] asks each stack's [`Detector`] (in the stack's folder, `src/stacks/<name>/init`,
+//! listed by the stacks' registry) whether the directory looks like its stack; the first that
+//! says yes fills a [`Detection`]: every manifest value, each with where it came from ([`Origin`]).
 //! [`write::manifest_text`] turns a detection into a commented `dgen.toml`. Between the two, the
 //! command line lets flags and prompt answers override any value.
 //!
 //! Nothing here prints, prompts or writes a file: the `dgen` binary does.
 //!
-//! Adding a stack's detection: write `src/init/<stack>.rs` with a type implementing
-//! [`Detector`], and list it in [`detectors`].
+//! Adding a stack's detection: write `src/stacks/<stack>/init.rs` with a type implementing
+//! [`Detector`], and return it from the stack's `Stack::detector`.
 
 mod command;
 mod env;
 mod files;
 pub mod from_dockerfile;
-mod go;
-mod java;
-mod node;
-mod python;
-mod routes;
+pub(crate) mod routes;
 mod runtime;
-mod rust;
-mod services;
-mod sources;
-mod static_site;
+pub(crate) mod services;
+pub(crate) mod sources;
 mod writable;
 pub mod write;
 
@@ -370,21 +364,17 @@ pub trait Detector: Sync {
     fn reconcile(&self, _detection: &mut Detection, _files: &ProjectFiles) {}
 }
 
-/// Every registered detector, in the order they are asked.
-pub fn detectors() -> &'static [&'static dyn Detector] {
-    &[
-        &python::Python,
-        &static_site::StaticSite,
-        &node::Node,
-        &go::GoDetector,
-        &rust::RustDetector,
-        &java::JavaDetector,
-    ]
+/// Every stack's detector, in the order they are asked (the stacks' registry order).
+pub fn detectors() -> Vec<&'static dyn Detector> {
+    crate::stacks::all()
+        .into_iter()
+        .filter_map(|stack| stack.detector())
+        .collect()
 }
 
 /// The detector of `stack`, when there is one.
 pub fn detector(stack: StackName) -> Option<&'static dyn Detector> {
-    detectors().iter().copied().find(|d| d.stack() == stack)
+    crate::stacks::get(stack).detector()
 }
 
 /// No detector recognised the project.

@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::model::{Manifest, PythonPackageManager, StackName};
+use super::model::Manifest;
 use super::validate::Checker;
 
 /// A build secret: a credential the dependency install needs, such as a private package index.
@@ -154,37 +154,19 @@ fn secrets(m: &Manifest, c: &mut Checker<'_>) {
             }
             _ => {}
         }
-        let supported = match (secret.kind, m.stack) {
-            (SecretKind::Netrc, StackName::Python) => Ok(()),
-            (SecretKind::IndexUrl, StackName::Python) => {
-                let manager = m
-                    .python
-                    .as_ref()
-                    .map_or(PythonPackageManager::Pip, |p| p.package_manager);
-                if manager == PythonPackageManager::Pip {
-                    Ok(())
-                } else {
-                    Err("an index URL secret works with pip only; uv and poetry take the credentials of a private index from a netrc (`kind = \"netrc\"`)".to_owned())
-                }
-            }
-            (SecretKind::Npmrc, StackName::Node) => Ok(()),
-            (SecretKind::Npmrc, StackName::Static) => {
-                if m.r#static.as_ref().is_some_and(|s| !s.build.is_empty()) {
-                    Ok(())
-                } else {
-                    Err("a static site without `[static] build` installs no packages".to_owned())
-                }
-            }
-            (kind, stack) => Err(format!(
-                "a `{}` secret is for {}, not the {} stack",
-                kind.as_str(),
-                match kind {
-                    SecretKind::Npmrc => "npm, yarn and pnpm installs (node, static)",
-                    _ => "Python installs",
-                },
-                stack.as_str()
-            )),
-        };
+        let supported = crate::stacks::get(m.stack)
+            .build_secret(m, secret.kind)
+            .unwrap_or_else(|| {
+                Err(format!(
+                    "a `{}` secret is for {}, not the {} stack",
+                    secret.kind.as_str(),
+                    match secret.kind {
+                        SecretKind::Npmrc => "npm, yarn and pnpm installs (node, static)",
+                        _ => "Python installs",
+                    },
+                    m.stack.as_str()
+                ))
+            });
         if let Err(why) = supported {
             c.error(
                 "secret-kind",

@@ -17,10 +17,14 @@ pub mod validate;
 use std::path::Path;
 use std::sync::OnceLock;
 
+pub use buildopts::SecretKind;
 pub use extras::*;
 pub use model::*;
+pub use spans::Seg;
 pub use structure::closest;
-pub use validate::Checker;
+// What the stacks' own rules use: the stacks reach the manifest only through these and the
+// types above.
+pub use validate::{Checker, is_plain_path, is_version};
 
 use crate::diagnostic::Diagnostic;
 

@@ -8,6 +8,10 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+// The manifest's settings tables, one per stack, come from the stacks' registry
+// ([`crate::stacks::with_stacks`]): a stack's table is its `Stack::Settings`.
+macro_rules! manifest_with_stack_tables {
+    ($(($variant:ident, $table:ident, $name:tt, $module:ident :: $stack:ident, $doc:tt, $table_doc:tt)),* $(,)?) => {
 /// A dgen manifest (`dgen.toml`): what an app needs in its container image, from which dgen
 /// generates a best-practice `Dockerfile`, `.dockerignore` and `compose.yaml`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -22,24 +26,11 @@ pub struct Manifest {
     /// What runs in the container: command, ports, sources, environment.
     #[serde(default)]
     pub app: App,
-    /// Settings of the Python stack.
+    $(
+    #[doc = $table_doc]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub python: Option<Python>,
-    /// Settings of the Go stack.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub go: Option<crate::stacks::go::Go>,
-    /// Settings of the Rust stack.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rust: Option<crate::stacks::rust::Rust>,
-    /// Settings of the Java stack.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub java: Option<crate::stacks::java::Java>,
-    /// Settings of the Node.js stack.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node: Option<crate::stacks::node::NodeSettings>,
-    /// Settings of the static-site stack (`stack = "static"`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#static: Option<crate::stacks::static_site::StaticSettings>,
+    pub $table: Option<<crate::stacks::$module::$stack as crate::stacks::Stack>::Settings>,
+    )*
     /// The container's HEALTHCHECK (P18), also used by compose.
     #[serde(default)]
     pub healthcheck: Healthcheck,
@@ -75,39 +66,11 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub secrets: BTreeMap<String, super::buildopts::BuildSecret>,
 }
-
-/// The stacks dgen knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum StackName {
-    /// Python: pip, uv or poetry; a virtual environment built in a builder stage.
-    Python,
-    /// Go: a static binary built with the Go toolchain, on a distroless or scratch image.
-    Go,
-    /// Rust: a release binary built with cargo (dependencies cached in their own layer).
-    Rust,
-    /// Java: a jar built with Maven or Gradle on a JDK, run on a JRE.
-    Java,
-    /// Node.js: npm, yarn or pnpm from the lock file, an optional build stage, production
-    /// dependencies only in the final image.
-    Node,
-    /// A static site: an optional Node.js build, served by unprivileged nginx.
-    Static,
+    };
 }
+crate::stacks::with_stacks!(manifest_with_stack_tables);
 
-impl StackName {
-    /// The name as written in a manifest.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StackName::Python => "python",
-            StackName::Go => "go",
-            StackName::Rust => "rust",
-            StackName::Java => "java",
-            StackName::Node => "node",
-            StackName::Static => "static",
-        }
-    }
-}
+pub use crate::stacks::StackName;
 
 /// What runs in the container.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -220,76 +183,6 @@ impl Default for App {
             release: Vec::new(),
         }
     }
-}
-
-/// Settings of the Python stack.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct Python {
-    /// The Python version (`major.minor`); selects the official `python:<version>-slim` base.
-    pub version: String,
-    /// How dependencies are installed, always from the lock file and without dev dependencies.
-    pub package_manager: PythonPackageManager,
-    /// What pip installs (package_manager = "pip"): a requirements file anywhere in the
-    /// project, `pyproject.toml` (its PEP 621 `[project] dependencies`, for a project with no lock
-    /// file) or `Pipfile.lock` (its `default` packages, with their hashes).
-    pub requirements: String,
-    /// The files a requirements file pulls in (`-r`, `-c`, followed recursively), local wheels
-    /// or packages it names, and local `--find-links` folders: each is copied at its own path
-    /// before the install (P09). `dgen init` fills it; a manifest that misses one is refused.
-    pub requirements_includes: Vec<String>,
-    /// Optional dependency groups of `[project.optional-dependencies]` installed too
-    /// (requirements = "pyproject.toml").
-    pub optional_dependencies: Vec<String>,
-    /// Django: run `manage.py collectstatic --noinput` at build time, after the sources are
-    /// copied and before the user switches, so the collected files are root-owned.
-    pub collectstatic: bool,
-    /// Django: the `manage.py` the build-time commands run, relative to the workdir.
-    pub manage: String,
-    /// Django: `locale` folders (inside the sources) whose `.po` catalogs are compiled to `.mo`
-    /// at build time, as `compilemessages` does, in a build stage of their own.
-    pub compilemessages: Vec<String>,
-    /// Environment variables the settings need at import time, given a placeholder value while
-    /// the build-time management commands run only; never set in the image.
-    pub build_placeholders: Vec<String>,
-    /// The uv version installed in the builder stage (package_manager = "uv").
-    pub uv_version: String,
-    /// The poetry version installed in the builder stage (package_manager = "poetry").
-    pub poetry_version: String,
-    /// Compile bytecode at build time for a faster start. Off by default: the image then sets
-    /// `PYTHONDONTWRITEBYTECODE=1` and holds no bytecode (P07).
-    pub compile_bytecode: bool,
-}
-
-impl Default for Python {
-    fn default() -> Self {
-        Python {
-            version: "3.12".to_owned(),
-            package_manager: PythonPackageManager::Pip,
-            requirements: "requirements.txt".to_owned(),
-            requirements_includes: Vec::new(),
-            optional_dependencies: Vec::new(),
-            collectstatic: false,
-            manage: "manage.py".to_owned(),
-            compilemessages: Vec::new(),
-            build_placeholders: Vec::new(),
-            uv_version: "0.13.9".to_owned(),
-            poetry_version: "2.5.1".to_owned(),
-            compile_bytecode: false,
-        }
-    }
-}
-
-/// A Python package manager.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum PythonPackageManager {
-    /// `pip install -r requirements.txt` (pin exact versions in the file).
-    Pip,
-    /// `uv sync --frozen --no-dev` from `pyproject.toml` and `uv.lock`.
-    Uv,
-    /// `poetry install --only main` from `pyproject.toml` and `poetry.lock`.
-    Poetry,
 }
 
 /// The container's health check.
