@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::values::Duration;
+
 /// A dgen manifest (`dgen.toml`): what an app needs in its container image, from which dgen
 /// generates a best-practice `Dockerfile`, `.dockerignore` and `compose.yaml`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -312,11 +314,11 @@ pub struct Healthcheck {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
     /// Time between checks, e.g. `30s`, `1m30s`.
-    pub interval: String,
+    pub interval: Duration,
     /// Time one check may take.
-    pub timeout: String,
+    pub timeout: Duration,
     /// Grace period after start during which failures do not count.
-    pub start_period: String,
+    pub start_period: Duration,
     /// Consecutive failures before the container is unhealthy.
     pub retries: u32,
 }
@@ -328,9 +330,9 @@ impl Default for Healthcheck {
             path: None,
             port: None,
             command: None,
-            interval: "30s".to_owned(),
-            timeout: "5s".to_owned(),
-            start_period: "10s".to_owned(),
+            interval: Duration::from("30s"),
+            timeout: Duration::from("5s"),
+            start_period: Duration::from("10s"),
             retries: 3,
         }
     }
