@@ -97,24 +97,10 @@ struct Differ<'a> {
 
 /// The last stage's index and the indices of the stages it is built on, transitively.
 fn final_chain(df: &Dockerfile) -> Vec<usize> {
-    let mut chain = Vec::new();
-    let Some(mut current) = df.stages.len().checked_sub(1) else {
-        return chain;
-    };
-    chain.push(current);
-    loop {
-        let base = df.stages[current].base().to_ascii_lowercase();
-        let parent = df.stages[..current]
-            .iter()
-            .rposition(|s| s.name.as_deref() == Some(base.as_str()));
-        match parent {
-            Some(p) if !chain.contains(&p) => {
-                chain.push(p);
-                current = p;
-            }
-            _ => return chain,
-        }
-    }
+    df.stages
+        .len()
+        .checked_sub(1)
+        .map_or_else(Vec::new, |last| df.chain_from(last))
 }
 
 /// The last stage's index and the stages it is built on, transitively (by slice).

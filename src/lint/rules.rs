@@ -303,21 +303,7 @@ impl<'a> Image<'a> {
 
 /// The stage `start` and the stages it is built `FROM`, transitively.
 pub fn chain_from(df: &Dockerfile, start: usize) -> Vec<usize> {
-    let mut chain = vec![start];
-    let mut current = start;
-    loop {
-        let base = df.stages[current].base().to_ascii_lowercase();
-        let parent = df.stages[..current]
-            .iter()
-            .rposition(|s| s.name.as_deref() == Some(base.as_str()));
-        match parent {
-            Some(p) if !chain.contains(&p) => {
-                chain.push(p);
-                current = p;
-            }
-            _ => return chain,
-        }
-    }
+    df.chain_from(start)
 }
 
 /// Runs every verdict rule on an image.

@@ -1215,4 +1215,34 @@ mod tests {
             assert!(bad.parse::<crate::values::Duration>().is_err(), "{bad}");
         }
     }
+
+    fn codes(sources: &str, workdir: &str) -> Vec<&'static str> {
+        let text = format!(
+            "name = \"a\"\nstack = \"python\"\n[app]\ncommand = [\"python\", \"app.py\"]\nports = [8000]\nworkdir = \"{workdir}\"\nsources = [{sources}]\n"
+        );
+        match crate::manifest::parse(&text, None) {
+            Ok(_) => Vec::new(),
+            Err(diagnostics) => diagnostics.iter().map(|d| d.code).collect(),
+        }
+    }
+
+    #[test]
+    fn secret_files_the_dockerignore_lets_through_are_refused_as_sources() {
+        assert_eq!(codes("\"app.py\"", "/app"), Vec::<&str>::new());
+        for source in ["id_dsa", "keys/release.jks", ".git-credentials", ".docker"] {
+            let codes = codes(&format!("\"app.py\", \"{source}\""), "/app");
+            assert!(codes.contains(&"source-secret"), "{source}: {codes:?}");
+        }
+    }
+
+    #[test]
+    fn workdir_is_a_clean_absolute_plain_path() {
+        for bad in ["/", "/a/../b", "/a/./b", "/a b", "/a$b"] {
+            assert!(
+                codes("\"app.py\"", bad).contains(&"workdir-invalid"),
+                "{bad}"
+            );
+        }
+        assert!(codes("\"app.py\"", "app").contains(&"workdir-relative"));
+    }
 }

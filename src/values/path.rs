@@ -30,48 +30,32 @@ pub struct PathShape {
     pub clean: bool,
 }
 
+const fn shape(punctuation: &'static str, anchor: Anchor, clean: bool) -> PathShape {
+    PathShape {
+        punctuation,
+        anchor,
+        clean,
+    }
+}
+
 impl PathShape {
     /// The same in a Dockerfile word, a shell word and a YAML scalar: letters, digits and
     /// `/ . _ - + @` (`WORKDIR`, `COPY` arguments).
-    pub const WORD: PathShape = PathShape {
-        punctuation: "._-+@",
-        anchor: Anchor::Any,
-        clean: false,
-    };
+    pub const WORD: PathShape = shape("._-+@", Anchor::Any, false);
     /// A directory inside the image, as a [`WORD`](Self::WORD): absolute, with no `.` or `..`
     /// (`[app] workdir`, `[compose] tmpfs`).
-    pub const IMAGE_DIR: PathShape = PathShape {
-        punctuation: "._-+@",
-        anchor: Anchor::Absolute,
-        clean: true,
-    };
+    pub const IMAGE_DIR: PathShape = shape("._-+@", Anchor::Absolute, true);
     /// An absolute path an nginx configuration takes literally: letters, digits, `/ . _ -`.
-    pub const NGINX: PathShape = PathShape {
-        punctuation: "._-",
-        anchor: Anchor::Absolute,
-        clean: true,
-    };
+    pub const NGINX: PathShape = shape("._-", Anchor::Absolute, true);
     /// A project path a build step names (a Go package, a jar, an asset): letters, digits and
     /// `/ . _ -` (whether it stays inside the project is checked on its own).
-    pub const PROJECT: PathShape = PathShape {
-        punctuation: "._-",
-        anchor: Anchor::Any,
-        clean: false,
-    };
+    pub const PROJECT: PathShape = shape("._-", Anchor::Any, false);
     /// A project path written into `.dockerignore` and `COPY` lines: relative, letters,
     /// digits and `/ . _ -`, no `.` or `..` (a build output, a workspace package).
-    pub const RELATIVE: PathShape = PathShape {
-        punctuation: "._-",
-        anchor: Anchor::Relative,
-        clean: true,
-    };
+    pub const RELATIVE: PathShape = shape("._-", Anchor::Relative, true);
     /// A path the app writes at run time, relative to its workdir or absolute: letters, digits
     /// and `/ . _ - @`, no `.` or `..`.
-    pub const WRITABLE: PathShape = PathShape {
-        punctuation: "._-@",
-        anchor: Anchor::Any,
-        clean: true,
-    };
+    pub const WRITABLE: PathShape = shape("._-@", Anchor::Any, true);
 }
 
 /// Why a path is not plain.
