@@ -1,6 +1,6 @@
 //! Documents generated from the code, so they cannot disagree with it: `docs/PRACTICES.md` from
-//! the practice catalogue ([`crate::practices::PRACTICES`]). `tests/docs.rs` fails when the
-//! committed file is stale; `DGEN_UPDATE_DOCS=1 cargo test --test docs` rewrites it.
+//! the practice catalogue ([`crate::practices::PRACTICES`]). `tests/integration/docs.rs` fails when the
+//! committed file is stale; `DGEN_UPDATE_DOCS=1 cargo test --test integration docs::` rewrites it.
 
 use std::fmt::Write;
 
@@ -14,7 +14,7 @@ pub const PRACTICES_PATH: &str = "docs/PRACTICES.md";
 pub fn practices_markdown() -> String {
     let mut out = String::new();
     out.push_str(
-        "<!-- Generated from src/practices.rs by `DGEN_UPDATE_DOCS=1 cargo test --test docs`. \
+        "<!-- Generated from src/practices.rs by `DGEN_UPDATE_DOCS=1 cargo test --test integration docs::`. \
          Do not edit by hand. -->\n\n",
     );
     out.push_str("# Practices\n\n");

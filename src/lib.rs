@@ -23,3 +23,4 @@ pub mod render;
 pub mod runtime;
 pub mod secrets;
 pub mod stacks;
+pub mod values;

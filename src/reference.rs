@@ -40,23 +40,12 @@ pub fn parse(text: &str) -> Result<Reference<'_>, &'static str> {
     if text.is_empty() {
         return Err("the reference is empty");
     }
-    let (rest, digest) = match text.split_once('@') {
-        Some((rest, digest)) => (rest, Some(digest)),
-        None => (text, None),
-    };
+    let (name, tag, digest) = split(text);
     if let Some(digest) = digest
         && !is_digest(digest)
     {
         return Err("the digest is not ALGORITHM:HEX (e.g. sha256: and 64 hex digits)");
     }
-    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
-    let (name, tag) = match rest[last_slash..].rfind(':') {
-        Some(colon) => (
-            &rest[..last_slash + colon],
-            Some(&rest[last_slash + colon + 1..]),
-        ),
-        None => (rest, None),
-    };
     if let Some(tag) = tag
         && !is_tag(tag)
     {
@@ -84,6 +73,25 @@ pub fn parse(text: &str) -> Result<Reference<'_>, &'static str> {
         tag,
         digest,
     })
+}
+
+/// Splits `text` into `(name, tag, digest)` without judging the parts: the digest after the
+/// first `@`, the tag after a `:` in the last `/`-separated part of the rest. [`parse`] splits
+/// with it; rules that read a Dockerfile's `FROM` as written (a variable, a name the builder
+/// would refuse) split with it too.
+pub fn split(text: &str) -> (&str, Option<&str>, Option<&str>) {
+    let (rest, digest) = match text.split_once('@') {
+        Some((rest, digest)) => (rest, Some(digest)),
+        None => (text, None),
+    };
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    match rest[last_slash..].rfind(':') {
+        Some(colon) => {
+            let at = last_slash + colon;
+            (&rest[..at], Some(&rest[at + 1..]), digest)
+        }
+        None => (rest, None, digest),
+    }
 }
 
 /// Whether `text` is a valid image reference.
@@ -166,7 +174,7 @@ pub fn is_domain(text: &str) -> bool {
         }
     };
     if let Some(port) = port
-        && (port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()))
+        && (!port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().is_err())
     {
         return false;
     }
@@ -205,6 +213,14 @@ pub fn is_digest(text: &str) -> bool {
     let hex_ok = hex.len() >= 32 && hex.chars().all(|ch| ch.is_ascii_hexdigit());
     let length_ok = algorithm != "sha256" || hex.len() == 64;
     algorithm_ok && hex_ok && length_ok
+}
+
+/// Whether `text` is `sha256:` and 64 lower-case hex digits: the only digest dgen pins (the
+/// manifest's `[image] digest`, `dgen.lock`).
+pub fn is_sha256(text: &str) -> bool {
+    text.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64 && hex.chars().all(|ch| matches!(ch, '0'..='9' | 'a'..='f'))
+    })
 }
 
 #[cfg(test)]
@@ -256,6 +272,8 @@ mod tests {
             "exa_mple.com/app",
             "example.com:port/app",
             "-example.com/app",
+            "example.com:99999/app",
+            "example.com:/app",
             &format!("a:{}", "x".repeat(129)),
             &"a".repeat(256),
         ] {
@@ -272,5 +290,30 @@ mod tests {
         let r = parse("team/app").unwrap();
         assert_eq!(r.domain, None);
         assert_eq!(r.path, "team/app");
+    }
+
+    #[test]
+    fn split_reads_any_text() {
+        assert_eq!(
+            split("python:3.12-slim"),
+            ("python", Some("3.12-slim"), None)
+        );
+        assert_eq!(
+            split("localhost:5000/app"),
+            ("localhost:5000/app", None, None)
+        );
+        assert_eq!(
+            split("registry.example.com/x/y:1@sha256:ab"),
+            ("registry.example.com/x/y", Some("1"), Some("sha256:ab"))
+        );
+        assert_eq!(split("$BASE"), ("$BASE", None, None));
+    }
+
+    #[test]
+    fn sha256_pins_only() {
+        assert!(is_sha256(&format!("sha256:{}", "a".repeat(64))));
+        assert!(!is_sha256(&format!("sha256:{}", "A".repeat(64))));
+        assert!(!is_sha256(&format!("sha512:{}", "a".repeat(64))));
+        assert!(!is_sha256("sha256:abc"));
     }
 }

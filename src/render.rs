@@ -29,6 +29,7 @@ use serde::Serialize;
 
 use crate::manifest::Manifest;
 use crate::stacks::{self, Probe};
+use crate::values::{PathShape, PlainPath};
 
 /// The shared templates (`common/…`); each stack's own are in its folder.
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
@@ -457,7 +458,7 @@ pub fn yaml_quote(value: &str) -> String {
 /// Dockerfile parser or builder would interpret (`$`, `\`, quotes, spaces, …); `None` otherwise,
 /// so the template fails instead of writing syntax.
 pub fn dockerfile_path(value: &str) -> Option<String> {
-    is_plain_path(value).then(|| value.to_owned())
+    PlainPath::is(value, PathShape::WORD).then(|| value.to_owned())
 }
 
 /// Text for a line inside a fenced markdown code block: refused when it could end the block
@@ -480,18 +481,11 @@ pub fn shell_quote(value: &str) -> String {
     }
 }
 
-fn is_plain_path(value: &str) -> bool {
-    !value.is_empty()
-        && value
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || "._-/+@".contains(ch))
-}
-
 /// `COPY`'s arguments: plain words when every path is plain, the JSON form otherwise.
 pub fn copy_args(sources: &[String], dest: &str) -> String {
     let mut all: Vec<String> = sources.to_vec();
     all.push(dest.to_owned());
-    if all.iter().all(|p| is_plain_path(p)) {
+    if all.iter().all(|p| PlainPath::is(p, PathShape::WORD)) {
         all.join(" ")
     } else {
         exec_form(&all)
@@ -658,33 +652,6 @@ pub struct RedisContext {
     pub image: String,
 }
 
-/// Whole seconds of a duration such as `5s` or `1m`, at least 1.
-fn duration_secs(value: &str) -> u64 {
-    let mut total_ms: u64 = 0;
-    let mut rest = value;
-    while !rest.is_empty() {
-        let digits = rest.chars().take_while(char::is_ascii_digit).count();
-        let n: u64 = rest[..digits].parse().unwrap_or(0);
-        rest = &rest[digits..];
-        let (unit_ms, len) = if rest.starts_with("ms") {
-            (1, 2)
-        } else if rest.starts_with("us") || rest.starts_with("ns") {
-            (0, 2)
-        } else if rest.starts_with('h') {
-            (3_600_000, 1)
-        } else if rest.starts_with('m') {
-            (60_000, 1)
-        } else if rest.starts_with('s') {
-            (1_000, 1)
-        } else {
-            break;
-        };
-        total_ms = total_ms.saturating_add(n.saturating_mul(unit_ms));
-        rest = &rest[len..];
-    }
-    (total_ms / 1000).max(1)
-}
-
 impl Context {
     /// The variables for `manifest`.
     pub fn new(manifest: &Manifest, manifest_name: &str) -> Context {
@@ -700,7 +667,7 @@ impl Context {
         };
         let h = &manifest.healthcheck;
         let healthcheck = h.enabled.then(|| {
-            let timeout_secs = duration_secs(&h.timeout);
+            let timeout_secs = h.timeout.whole_secs();
             let command = match (&h.command, &h.path) {
                 (Some(command), _) => command.clone(),
                 (None, path) => {
@@ -718,9 +685,9 @@ impl Context {
             };
             HealthcheckContext {
                 command,
-                interval: h.interval.clone(),
-                timeout: h.timeout.clone(),
-                start_period: h.start_period.clone(),
+                interval: h.interval.to_string(),
+                timeout: h.timeout.to_string(),
+                start_period: h.start_period.to_string(),
                 retries: h.retries,
             }
         });
@@ -946,13 +913,6 @@ mod tests {
         assert_eq!(markdown_code("x ``` y"), None);
         assert_eq!(markdown_code("a\u{2028}b"), None);
         assert_eq!(markdown_code("plain").as_deref(), Some("plain"));
-    }
-
-    #[test]
-    fn durations_become_whole_seconds() {
-        assert_eq!(duration_secs("5s"), 5);
-        assert_eq!(duration_secs("1m30s"), 90);
-        assert_eq!(duration_secs("500ms"), 1);
     }
 
     #[test]

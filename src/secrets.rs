@@ -558,6 +558,53 @@ fn connection_string_key(text: &str) -> bool {
     })
 }
 
+/// Whether the generator refuses to bake a variable named `key` into an image: [`name`] says it
+/// holds a secret, or hadolint's DL3064 would flag it ([`linter_flags_name`]). Manifest
+/// validation and the runtime settings ask here.
+pub fn must_not_bake(key: &str) -> bool {
+    name(key).is_some() || linter_flags_name(key)
+}
+
+/// Whether a file or folder the build context holds is a secret by its name: `.env`, private
+/// keys, key stores, credentials. Every rule that judges a copied file asks here; the generated
+/// `.dockerignore` keeps the same names out ([`crate::ignore::SECRET_PATTERNS`], checked
+/// against this in a test).
+pub fn file(path: &str) -> bool {
+    let base = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    let harmless = [".example", ".sample", ".template", ".dist", ".defaults"];
+    if harmless.iter().any(|h| base.ends_with(h)) {
+        return false;
+    }
+    base == ".env"
+        || base.starts_with(".env.")
+        || matches!(
+            base.as_str(),
+            "id_rsa"
+                | "id_dsa"
+                | "id_ecdsa"
+                | "id_ed25519"
+                | ".netrc"
+                | ".pypirc"
+                | ".npmrc"
+                | ".git-credentials"
+                | "credentials"
+                | "credentials.json"
+                | ".ssh"
+                | ".aws"
+                | ".docker"
+                | "secrets"
+        )
+        || (base.starts_with("credentials") && base.ends_with(".json"))
+        || [".pem", ".key", ".p12", ".pfx", ".jks"]
+            .iter()
+            .any(|e| base.ends_with(e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -744,5 +791,55 @@ mod tests {
         assert!(env("GREETING", "xoxb-1234567890-abcdef").is_some());
         assert!(env("GREETING", "hello").is_none());
         assert!(env("PASSWORD_FILE", "/run/secrets/db").is_none());
+    }
+
+    #[test]
+    fn secret_files_agree_with_the_dockerignore() {
+        // A file the generated .dockerignore keeps out as a secret is a secret file to every
+        // rule that judges a COPY, and the other way round for these names.
+        for path in [
+            ".env",
+            ".env.production",
+            "app/.env",
+            "certs/server.pem",
+            "tls.key",
+            "store.p12",
+            "store.pfx",
+            "id_rsa",
+            "home/id_ed25519",
+            ".npmrc",
+            ".pypirc",
+            ".netrc",
+            ".aws",
+            ".ssh",
+            "credentials.json",
+            "config/credentials-prod.json",
+            "secrets",
+        ] {
+            assert!(
+                crate::ignore::secret_pattern(path).is_some(),
+                "{path}: not kept out by the .dockerignore"
+            );
+            assert!(file(path), "{path}: not a secret file");
+        }
+        for path in [
+            "app.py",
+            ".env.example",
+            "certs/ca.crt",
+            "keys.py",
+            "README.md",
+        ] {
+            assert!(!file(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn must_not_bake_asks_both_questions() {
+        assert!(must_not_bake("DB_PASSWORD"));
+        assert!(must_not_bake("DB_PASS"));
+        assert!(must_not_bake("API_PASS"));
+        // Not a secret, but hadolint would flag it in ENV.
+        assert!(must_not_bake("DB_USERNAME"));
+        assert!(!must_not_bake("DB_HOST"));
     }
 }

@@ -1,4 +1,4 @@
-//! The no-injection property, shared by the normal test suite (`tests/property.rs`) and the
+//! The no-injection property, shared by the normal test suite (`tests/integration/property.rs`) and the
 //! fuzzing campaign (`fuzz/src/bin/campaign.rs`).
 //!
 //! A manifest is generated with every free-form value in a slot. Rendered once with benign

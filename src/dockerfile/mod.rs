@@ -92,12 +92,14 @@
 //! "message"}]}`. `before` lines are in the rendered text, every other line in the file on
 //! disk.
 
-mod diff;
+mod align;
 pub(crate) mod facts;
+mod formatting;
 mod lcs;
 mod model;
 pub(crate) mod normalize;
 mod parse;
+mod report;
 pub(crate) mod rules;
 pub(crate) mod shell;
 mod source;
@@ -129,15 +131,16 @@ pub(crate) fn cpu_timed<T>(f: impl FnOnce() -> T) -> (T, std::time::Duration) {
     (out, spent)
 }
 
-pub use diff::{
-    Change, ChangeKind, DockerfileDiff, Explanation, FormattingDiff, FormattingKind,
-    InstructionRef, StageDiff, diff,
-};
+pub use align::diff;
 pub use model::{
     Args, Comment, Directive, Dockerfile, Encoding, Flag, Heredoc, Instruction, KeyValue, Layout,
     LineEnding, Problem, Stage,
 };
 pub use parse::{KEYWORDS, parse, parse_str};
+pub use report::{
+    Change, ChangeKind, DockerfileDiff, Explanation, FormattingDiff, FormattingKind,
+    InstructionRef, StageDiff,
+};
 pub use rules::{DRIFT_RULE, RULES, Rule, rule_by_id};
 
 #[cfg(test)]

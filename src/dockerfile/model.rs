@@ -302,6 +302,26 @@ pub struct Dockerfile {
 }
 
 impl Dockerfile {
+    /// The stage `start` and the stages it is built `FROM`, transitively: `start` first, then
+    /// its parent, and so on (a stage named twice, or a loop, ends the chain).
+    pub fn chain_from(&self, start: usize) -> Vec<usize> {
+        let mut chain = vec![start];
+        let mut current = start;
+        loop {
+            let base = self.stages[current].base().to_ascii_lowercase();
+            let parent = self.stages[..current]
+                .iter()
+                .rposition(|s| s.name.as_deref() == Some(base.as_str()));
+            match parent {
+                Some(p) if !chain.contains(&p) => {
+                    chain.push(p);
+                    current = p;
+                }
+                _ => return chain,
+            }
+        }
+    }
+
     /// The last stage: the one `docker build` produces without `--target`.
     pub fn final_stage(&self) -> Option<&Stage> {
         self.stages.last()

@@ -8,10 +8,10 @@
 
 use serde::Serialize;
 
-use super::diff::ChangeKind;
 use super::facts::{self, Facts};
 use super::model::{Args, Instruction, Stage};
 use super::normalize::normalize_port;
+use super::report::{ChangeKind, Explanation};
 use super::shell;
 use super::words::truncate;
 
@@ -103,19 +103,12 @@ pub(crate) struct RuleCtx<'a> {
     pub p09_anchor: Option<usize>,
 }
 
-/// A rule's finding.
-pub(crate) struct Finding {
-    pub rule: &'static str,
-    pub practice: Option<&'static str>,
-    pub message: String,
-}
-
-/// Runs every rule on one change.
-pub(crate) fn evaluate(c: &RuleCtx) -> Vec<Finding> {
+/// Runs every rule on one change: what each rule that fires explains.
+pub(crate) fn evaluate(c: &RuleCtx) -> Vec<Explanation> {
     RULES
         .iter()
         .filter_map(|r| {
-            (r.check)(c).map(|message| Finding {
+            (r.check)(c).map(|message| Explanation {
                 rule: r.id,
                 practice: r.practice,
                 message,
@@ -368,19 +361,6 @@ fn port_removed(c: &RuleCtx) -> Option<String> {
 // ---------------------------------------------------------------------------------------
 // FROM
 
-/// `(repository, tag, digest)` of an image reference.
-pub(crate) fn image_parts(image: &str) -> (&str, Option<&str>, Option<&str>) {
-    let (name, digest) = match image.split_once('@') {
-        Some((n, d)) => (n, Some(d)),
-        None => (image, None),
-    };
-    let slash = name.rfind('/').map_or(0, |i| i + 1);
-    match name[slash..].rfind(':') {
-        Some(i) => (&name[..slash + i], Some(&name[slash + i + 1..]), digest),
-        None => (name, None, digest),
-    }
-}
-
 /// The FROM image, unless it is an earlier stage, `scratch` or a variable.
 fn base_image<'a>(i: Option<&'a Instruction>, facts: Option<&Facts>) -> Option<&'a str> {
     let Args::From { image, .. } = &i?.args else {
@@ -395,7 +375,7 @@ fn base_image<'a>(i: Option<&'a Instruction>, facts: Option<&Facts>) -> Option<&
 }
 
 pub(crate) fn untagged_or_latest(image: &str) -> bool {
-    let (_, tag, digest) = image_parts(image);
+    let (_, tag, digest) = crate::reference::split(image);
     digest.is_none() && tag.is_none_or(|t| t == "latest")
 }
 
@@ -422,14 +402,14 @@ fn base_digest(c: &RuleCtx) -> Option<String> {
     }
     let before = base_image(c.before, c.expected_facts)?;
     let after = base_image(c.after, c.actual_facts)?;
-    (image_parts(before).2.is_some()
-        && image_parts(after).2.is_none()
+    (crate::reference::split(before).2.is_some()
+        && crate::reference::split(after).2.is_none()
         && !untagged_or_latest(after))
     .then(|| format!("base image digest pin removed: {before} → {after}"))
 }
 
 pub(crate) fn is_slim(image: &str) -> bool {
-    let (repo, tag, _) = image_parts(image);
+    let (repo, tag, _) = crate::reference::split(image);
     let tag = tag.unwrap_or("");
     [
         "slim",
@@ -485,47 +465,15 @@ fn copy_context(c: &RuleCtx) -> Option<String> {
     newly(c, copies_context).map(|a| format!("{} copies the whole context", show(a)))
 }
 
-/// A file name that holds secrets: `.env`, keys, credentials.
-pub(crate) fn secret_file(path: &str) -> bool {
-    let base = path
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or(path)
-        .to_ascii_lowercase();
-    let harmless = [".example", ".sample", ".template", ".dist", ".defaults"];
-    if harmless.iter().any(|h| base.ends_with(h)) {
-        return false;
-    }
-    base == ".env"
-        || base.starts_with(".env.")
-        || matches!(
-            base.as_str(),
-            "id_rsa"
-                | "id_dsa"
-                | "id_ecdsa"
-                | "id_ed25519"
-                | ".netrc"
-                | ".pypirc"
-                | ".git-credentials"
-                | "credentials"
-                | "credentials.json"
-                | ".ssh"
-                | ".aws"
-                | ".docker"
-                | "secrets"
-        )
-        || [".pem", ".key", ".p12", ".pfx", ".jks"]
-            .iter()
-            .any(|e| base.ends_with(e))
-}
-
 /// The secret file (`.env`, a key) a COPY/ADD brings from the build context, if any.
 pub(crate) fn copied_secret(i: &Instruction) -> Option<String> {
     if !matches!(&*i.keyword, "COPY" | "ADD") || i.flag("from").is_some() {
         return None;
     }
-    facts::sources(i).iter().find(|s| secret_file(s)).cloned()
+    facts::sources(i)
+        .iter()
+        .find(|s| crate::secrets::file(s))
+        .cloned()
 }
 
 fn copy_secret(c: &RuleCtx) -> Option<String> {
@@ -959,18 +907,6 @@ mod tests {
 
     #[test]
     fn image_references() {
-        assert_eq!(
-            image_parts("python:3.12-slim"),
-            ("python", Some("3.12-slim"), None)
-        );
-        assert_eq!(
-            image_parts("localhost:5000/app"),
-            ("localhost:5000/app", None, None)
-        );
-        assert_eq!(
-            image_parts("registry.example.com/x/y:1@sha256:ab"),
-            ("registry.example.com/x/y", Some("1"), Some("sha256:ab"))
-        );
         assert!(untagged_or_latest("python"));
         assert!(untagged_or_latest("python:latest"));
         assert!(!untagged_or_latest("python@sha256:ab"));
@@ -1014,10 +950,10 @@ mod tests {
             "id_rsa",
             "conf/tls.pem",
         ] {
-            assert!(secret_file(f), "{f}");
+            assert!(crate::secrets::file(f), "{f}");
         }
         for f in [".env.example", "app.py", "keys.py", "environment.yml"] {
-            assert!(!secret_file(f), "{f}");
+            assert!(!crate::secrets::file(f), "{f}");
         }
     }
 }

@@ -130,13 +130,15 @@ fn line_of(text: &str, path: &[String]) -> Option<usize> {
 
 struct Walker<'a> {
     actual_text: &'a str,
+    /// The file is a compose file: changes to a service are explained.
+    compose: bool,
     out: Vec<Finding>,
 }
 
 impl Walker<'_> {
     fn explain(&self, path: &[String], removed: bool) -> (String, Option<&'static str>) {
         let last = path.last().map(String::as_str).unwrap_or("");
-        let in_service = path.len() == 3 && path[0] == "services";
+        let in_service = self.compose && path.len() == 3 && path[0] == "services";
         if in_service
             && removed
             && let Some((_, why, id)) = HARDENING.iter().find(|(k, _, _)| *k == last)
@@ -239,15 +241,23 @@ pub fn yaml_line_breaks(text: &str) -> String {
     text.replace(['\u{85}', '\u{2028}', '\u{2029}'], "\n")
 }
 
-/// Compares the rendered `compose.yaml` with the one on disk.
-pub fn compare(expected: &str, actual: &str) -> Vec<Finding> {
+/// Compares a rendered compose file (`compose.yaml`, `compose.debug.yaml`,
+/// `compose.build.yaml`: `file` names it in messages) with the one on disk, explaining the
+/// hardening a change loses.
+pub fn compare(file: &str, expected: &str, actual: &str) -> Vec<Finding> {
+    tree(file, expected, actual, true)
+}
+
+/// Compares two YAML files as trees: key order, quoting, comments and layout are formatting.
+/// `file` names the file in messages; `compose` explains changes to a compose service.
+pub(super) fn tree(file: &str, expected: &str, actual: &str, compose: bool) -> Vec<Finding> {
     let want = match YamlLoader::load_from_str(expected) {
         Ok(docs) => docs.into_iter().next().unwrap_or(Yaml::Null),
         Err(e) => {
             return vec![Finding::new(
                 FindingKind::Changed,
                 None,
-                format!("internal: rendered compose.yaml does not parse: {e}"),
+                format!("internal: the rendered {file} does not parse: {e}"),
             )];
         }
     };
@@ -260,12 +270,13 @@ pub fn compare(expected: &str, actual: &str) -> Vec<Finding> {
             return vec![Finding::new(
                 FindingKind::Changed,
                 Some(line.max(1)),
-                format!("compose.yaml is not valid YAML: {}", e.info()),
+                format!("{file} is not valid YAML: {}", e.info()),
             )];
         }
     };
     let mut walker = Walker {
         actual_text: actual,
+        compose,
         out: Vec::new(),
     };
     walker.walk(&want, &have, &mut Vec::new());
@@ -288,7 +299,7 @@ mod tests {
     #[test]
     fn key_order_and_quoting_are_formatting() {
         let other = "services:\n  'app':\n    cpus: \"1\"\n    read_only: true\n    build: {context: .}\n    ports: ['127.0.0.1:8000:8000']\n";
-        let f = compare(BASE, other);
+        let f = compare("compose.yaml", BASE, other);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].kind, FindingKind::Formatting);
     }
@@ -296,7 +307,7 @@ mod tests {
     #[test]
     fn removed_hardening_is_explained() {
         let other = BASE.replace("    read_only: true\n", "");
-        let f = compare(BASE, &other);
+        let f = compare("compose.yaml", BASE, &other);
         assert_eq!(
             f[0].message,
             "`services.app.read_only` removed: the root filesystem is writable again"
@@ -307,7 +318,7 @@ mod tests {
     #[test]
     fn changed_ports_name_p06_with_line() {
         let other = BASE.replace("127.0.0.1:8000", "0.0.0.0:8000");
-        let f = compare(BASE, &other);
+        let f = compare("compose.yaml", BASE, &other);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].kind, FindingKind::Changed);
         assert_eq!(f[0].practice, Some("P06"));
@@ -320,14 +331,14 @@ mod tests {
             "    cpus: 1\n",
             "    cpus: 1\n    environment:\n      DB_PASSWORD: x\n",
         );
-        let f = compare(BASE, &other);
+        let f = compare("compose.yaml", BASE, &other);
         assert_eq!(f[0].message, "`services.app.environment` added ({…})");
         let base2 = BASE.replace(
             "    cpus: 1\n",
             "    cpus: 1\n    environment:\n      A: b\n",
         );
         let other2 = base2.replace("      A: b\n", "      A: b\n      DB_PASSWORD: x\n");
-        let f = compare(&base2, &other2);
+        let f = compare("compose.yaml", &base2, &other2);
         assert_eq!(
             f[0].message,
             "`services.app.environment.DB_PASSWORD` added: a secret in the compose file (P14)"
@@ -337,7 +348,7 @@ mod tests {
 
     #[test]
     fn invalid_yaml_is_reported_with_its_line() {
-        let f = compare(BASE, "services:\n  app: [\n");
+        let f = compare("compose.yaml", BASE, "services:\n  app: [\n");
         assert_eq!(f[0].kind, FindingKind::Changed);
         assert!(
             f[0].message.starts_with("compose.yaml is not valid YAML"),
@@ -349,7 +360,7 @@ mod tests {
     fn line_separators_end_a_comment_as_compose_sees_it() {
         for sep in ['\u{2028}', '\u{2029}', '\u{85}'] {
             let other = format!("# header{sep}include: [evil.yaml]\n{BASE}");
-            let f = compare(BASE, &other);
+            let f = compare("compose.yaml", BASE, &other);
             assert!(
                 f.iter()
                     .any(|f| f.kind == FindingKind::Added && f.message.contains("include")),

@@ -12,6 +12,7 @@ mod dockerignore;
 pub mod report;
 mod text;
 pub mod version;
+mod workflow;
 
 use std::path::{Path, PathBuf};
 
@@ -163,10 +164,10 @@ pub fn compare(kind: FileKind, expected: &str, actual: &[u8]) -> (FileStatus, Ve
     let findings = match kind {
         FileKind::Dockerfile => dockerfile::compare(expected, actual),
         FileKind::DockerIgnore => dockerignore::compare(expected, &String::from_utf8_lossy(actual)),
-        FileKind::Compose
-        | FileKind::ComposeDebug
-        | FileKind::ComposeBuild
-        | FileKind::CiWorkflow => compose::compare(expected, &String::from_utf8_lossy(actual)),
+        FileKind::Compose | FileKind::ComposeDebug | FileKind::ComposeBuild => {
+            compose::compare(kind.label(), expected, &String::from_utf8_lossy(actual))
+        }
+        FileKind::CiWorkflow => workflow::compare(expected, &String::from_utf8_lossy(actual)),
         FileKind::VsCodeLaunch => text::compare_json(expected, &String::from_utf8_lossy(actual)),
         FileKind::ReadmeDocker | FileKind::EnvExample => {
             text::compare_text(expected, &String::from_utf8_lossy(actual))

@@ -275,7 +275,7 @@ fn python(path: &str, text: &str, out: &mut Vec<Found<String>>) {
             .any(|c| before.trim_end().ends_with(c));
         let dereferenced = after.starts_with('.') || after.starts_with('[');
         // A secret assigned without a default: the app would run with none (a None secret key).
-        let secret = name.to_ascii_uppercase().contains("SECRET");
+        let secret = crate::secrets::name(name).is_some();
         let why = if raised {
             "getenv without a default, and the app stops when it is missing"
         } else if converted || dereferenced {

@@ -196,7 +196,7 @@ fn words(i: &Instruction) -> Vec<String> {
 }
 
 fn stack_of(image: &str) -> Option<StackName> {
-    let (repo, _, _) = dockerfile::rules::image_parts(image);
+    let (repo, _, _) = crate::reference::split(image);
     let name = repo.rsplit('/').next().unwrap_or(repo);
     Some(match name {
         "python" | "pypy" => StackName::Python,
@@ -212,7 +212,7 @@ fn stack_of(image: &str) -> Option<StackName> {
 /// The leading version of a tag: `3.12-slim` → `3.12`, `22-alpine` → `22`,
 /// `3.9-eclipse-temurin-21` → `21` for Maven (the JDK), `python3.11` → `3.11`.
 fn version_of(image: &str) -> Option<String> {
-    let (repo, tag, _) = dockerfile::rules::image_parts(image);
+    let (repo, tag, _) = crate::reference::split(image);
     let tag = tag?;
     let name = repo.rsplit('/').next().unwrap_or(repo);
     if matches!(name, "maven" | "gradle")

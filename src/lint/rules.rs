@@ -303,21 +303,7 @@ impl<'a> Image<'a> {
 
 /// The stage `start` and the stages it is built `FROM`, transitively.
 pub fn chain_from(df: &Dockerfile, start: usize) -> Vec<usize> {
-    let mut chain = vec![start];
-    let mut current = start;
-    loop {
-        let base = df.stages[current].base().to_ascii_lowercase();
-        let parent = df.stages[..current]
-            .iter()
-            .rposition(|s| s.name.as_deref() == Some(base.as_str()));
-        match parent {
-            Some(p) if !chain.contains(&p) => {
-                chain.push(p);
-                current = p;
-            }
-            _ => return chain,
-        }
-    }
+    df.chain_from(start)
 }
 
 /// Runs every verdict rule on an image.
@@ -350,7 +336,7 @@ fn show(i: &Instruction) -> String {
 
 /// Images known to run as a non-root user by default.
 fn non_root_base(image: &str) -> bool {
-    let (repo, tag, _) = pred::image_parts(image);
+    let (repo, tag, _) = crate::reference::split(image);
     let tag = tag.unwrap_or("");
     tag.contains("nonroot")
         || repo.ends_with("nginx-unprivileged")
@@ -704,7 +690,7 @@ fn base_latest(im: &Image) -> Vec<Hit> {
 
 /// A tag that names no version: `lts`, `alpine`, `buster`, `stable`, `current-slim`.
 fn floating_tag(image: &str) -> bool {
-    let (repo, tag, digest) = pred::image_parts(image);
+    let (repo, tag, digest) = crate::reference::split(image);
     // `distroless/static-debian12:nonroot` carries its version in the repository name.
     let repo_versioned = repo
         .rsplit('/')
@@ -738,7 +724,7 @@ fn base_floating(im: &Image) -> Vec<Hit> {
 
 /// A Docker Hub image from a user namespace that is not a well-known vendor's.
 fn unofficial(image: &str) -> bool {
-    let (repo, _, _) = pred::image_parts(image);
+    let (repo, _, _) = crate::reference::split(image);
     let repo = repo
         .strip_prefix("docker.io/")
         .or_else(|| repo.strip_prefix("index.docker.io/"))
@@ -802,7 +788,7 @@ fn slim_enough(image: &str) -> bool {
     if pred::is_slim(image) {
         return true;
     }
-    let (repo, tag, _) = pred::image_parts(image);
+    let (repo, tag, _) = crate::reference::split(image);
     let tag = tag.unwrap_or("").to_ascii_lowercase();
     let base = repo.rsplit('/').next().unwrap_or(repo);
     tag.contains("jre")

@@ -29,40 +29,6 @@ impl fmt::Display for BadReference {
     }
 }
 
-fn component_ok(c: &str) -> bool {
-    !c.is_empty()
-        && c.chars()
-            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "._-".contains(ch))
-        && c.starts_with(|ch: char| ch.is_ascii_alphanumeric())
-        && c.ends_with(|ch: char| ch.is_ascii_alphanumeric())
-}
-
-fn tag_ok(tag: &str) -> bool {
-    !tag.is_empty()
-        && tag.len() <= 128
-        && tag.starts_with(|ch: char| ch.is_ascii_alphanumeric() || ch == '_')
-        && tag
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch))
-}
-
-fn host_ok(host: &str) -> bool {
-    let (name, port) = match host.rsplit_once(':') {
-        Some((name, port)) if !name.ends_with(']') || host.starts_with('[') => (name, Some(port)),
-        _ => (host, None),
-    };
-    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.parse::<u16>().is_ok());
-    let name_ok = if let Some(v6) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
-        v6.parse::<std::net::Ipv6Addr>().is_ok()
-    } else {
-        !name.is_empty()
-            && name
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || ".-".contains(ch))
-    };
-    port_ok && name_ok
-}
-
 impl Reference {
     /// Parses a tagged reference such as `python:3.12-slim`, `gcr.io/distroless/static:nonroot`
     /// or `127.0.0.1:5000/team/base:1`. A reference with a digest or without a tag is refused:
@@ -72,25 +38,12 @@ impl Reference {
         if text.contains('@') {
             return Err(bad("is already pinned by digest"));
         }
-        let (host, rest) = match text.split_once('/') {
-            Some((first, rest))
-                if first.contains('.') || first.contains(':') || first == "localhost" =>
-            {
-                (Some(first), rest)
-            }
-            _ => (None, text),
+        let parsed = crate::reference::parse(text)
+            .map_err(|why| bad(&format!("is not a valid image reference: {why}")))?;
+        let Some(tag) = parsed.tag else {
+            return Err(bad("has no tag"));
         };
-        let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
-        let (path, tag) = match rest[last_slash..].rfind(':') {
-            Some(colon) => (&rest[..last_slash + colon], &rest[last_slash + colon + 1..]),
-            None => return Err(bad("has no tag")),
-        };
-        if !tag_ok(tag) {
-            return Err(bad("has an invalid tag"));
-        }
-        if !path.split('/').all(component_ok) {
-            return Err(bad("is not a valid image name"));
-        }
+        let (host, path) = (parsed.domain, parsed.path);
         let (registry, repository) = match host {
             None | Some("docker.io" | "index.docker.io" | "registry-1.docker.io") => {
                 let repository = if path.contains('/') {
@@ -100,12 +53,7 @@ impl Reference {
                 };
                 (DOCKER_HUB.to_owned(), repository)
             }
-            Some(host) => {
-                if !host_ok(host) {
-                    return Err(bad("names an invalid registry host"));
-                }
-                (host.to_owned(), path.to_owned())
-            }
+            Some(host) => (host.to_owned(), path.to_owned()),
         };
         Ok(Reference {
             original: text.to_owned(),
@@ -134,11 +82,7 @@ pub fn is_loopback_host(host: &str) -> bool {
 }
 
 /// Whether `digest` is `sha256:` and 64 lower-case hex digits.
-pub fn is_digest(digest: &str) -> bool {
-    digest.strip_prefix("sha256:").is_some_and(|hex| {
-        hex.len() == 64 && hex.chars().all(|ch| matches!(ch, '0'..='9' | 'a'..='f'))
-    })
-}
+pub use crate::reference::is_sha256 as is_digest;
 
 #[cfg(test)]
 mod tests {

@@ -24,7 +24,7 @@ pub use spans::Seg;
 pub use structure::closest;
 // What the stacks' own rules use: the stacks reach the manifest only through these and the
 // types above.
-pub use validate::{Checker, is_plain_path, is_version};
+pub use validate::{Checker, is_version};
 
 use crate::diagnostic::Diagnostic;
 

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::values::Duration;
+
 // The manifest's settings tables, one per stack, come from the stacks' registry
 // ([`crate::stacks::with_stacks`]): a stack's table is its `Stack::Settings`.
 macro_rules! manifest_with_stack_tables {
@@ -205,11 +207,11 @@ pub struct Healthcheck {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
     /// Time between checks, e.g. `30s`, `1m30s`.
-    pub interval: String,
+    pub interval: Duration,
     /// Time one check may take.
-    pub timeout: String,
+    pub timeout: Duration,
     /// Grace period after start during which failures do not count.
-    pub start_period: String,
+    pub start_period: Duration,
     /// Consecutive failures before the container is unhealthy.
     pub retries: u32,
 }
@@ -221,9 +223,9 @@ impl Default for Healthcheck {
             path: None,
             port: None,
             command: None,
-            interval: "30s".to_owned(),
-            timeout: "5s".to_owned(),
-            start_period: "10s".to_owned(),
+            interval: Duration::from("30s"),
+            timeout: Duration::from("5s"),
+            start_period: Duration::from("10s"),
             retries: 3,
         }
     }

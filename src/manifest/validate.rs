@@ -11,6 +11,7 @@ use super::model::Manifest;
 use super::spans::{Seg, Spans};
 use crate::diagnostic::Diagnostic;
 use crate::stacks;
+use crate::values::{PathShape, PlainPath};
 
 /// Collects diagnostics for one manifest; handed to each stack's own rules too.
 pub struct Checker<'a> {
@@ -517,7 +518,7 @@ fn stack_sections(doc: &Document<String>, m: &Manifest, c: &mut Checker<'_>) {
 /// detector ([`crate::secrets::name`]) says it holds a secret, or hadolint's DL3064 would flag
 /// it in `ENV` ([`crate::secrets::linter_flags_name`]).
 pub fn looks_secret(key: &str) -> bool {
-    crate::secrets::name(key).is_some() || crate::secrets::linter_flags_name(key)
+    crate::secrets::must_not_bake(key)
 }
 
 #[cfg(test)]
@@ -549,6 +550,20 @@ fn source_vs_dockerignore(m: &Manifest, c: &mut Checker<'_>, path: &[Seg<'_>], s
             "source-secret",
             path,
             format!("`{source}` looks like a secret, and the generated .dockerignore keeps it out of the build context (`{pattern}`, P14)"),
+            "secret-looking source",
+        )
+        .help = Some(format!(
+            "pass it at run time instead (compose secrets, a volume or the env file); if it is not a secret, add \"!{trimmed}\" to [dockerignore] extra"
+        ));
+        return;
+    }
+    if crate::secrets::file(trimmed) && !explicit {
+        c.error(
+            "source-secret",
+            path,
+            format!(
+                "`{source}` looks like a secret file, and it would be copied into the image (P14)"
+            ),
             "secret-looking source",
         )
         .help = Some(format!(
@@ -752,12 +767,7 @@ fn app(m: &Manifest, c: &mut Checker<'_>) {
             format!("workdir `{}` must be absolute", app.workdir),
             "relative path",
         );
-    } else if app
-        .workdir
-        .split('/')
-        .any(|part| part == ".." || part == ".")
-        || !is_plain_path(&app.workdir)
-    {
+    } else if !PlainPath::is(&app.workdir, PathShape::IMAGE_DIR) {
         c.error(
             "workdir-invalid",
             &["app".into(), "workdir".into()],
@@ -832,15 +842,6 @@ pub fn is_workflow_path(path: &str) -> bool {
 /// are safe: a path holding them is written in the JSON form.)
 pub const DOCKERFILE_SYNTAX: &str = "$\\";
 
-/// A path made only of letters, digits and `/ . _ - + @`: the same in a Dockerfile word, a
-/// shell word and a YAML scalar, with nothing to quote or escape.
-pub fn is_plain_path(value: &str) -> bool {
-    !value.is_empty()
-        && value
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || "/._-+@".contains(ch))
-}
-
 /// Whether `value` is dot-separated numbers (`3.12`, `1.8.22`), with a count of parts in
 /// `parts`: the shape of every tool and runtime version a manifest pins.
 pub fn is_version(value: &str, parts: impl std::ops::RangeBounds<usize>) -> bool {
@@ -851,29 +852,6 @@ pub fn is_version(value: &str, parts: impl std::ops::RangeBounds<usize>) -> bool
             .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_digit()))
 }
 
-/// A duration as Docker and compose take it: `30s`, `1m30s`, `500ms`, `1h`.
-pub fn is_duration(value: &str) -> bool {
-    let mut rest = value;
-    if rest.is_empty() {
-        return false;
-    }
-    while !rest.is_empty() {
-        let digits = rest.chars().take_while(char::is_ascii_digit).count();
-        if digits == 0 {
-            return false;
-        }
-        rest = &rest[digits..];
-        let unit = ["ms", "us", "ns", "h", "m", "s"]
-            .into_iter()
-            .find(|u| rest.starts_with(u));
-        match unit {
-            Some(u) => rest = &rest[u.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
 fn healthcheck(m: &Manifest, c: &mut Checker<'_>) {
     let h = &m.healthcheck;
     for (field, value) in [
@@ -881,7 +859,7 @@ fn healthcheck(m: &Manifest, c: &mut Checker<'_>) {
         ("timeout", &h.timeout),
         ("start_period", &h.start_period),
     ] {
-        if !is_duration(value) {
+        if value.check().is_err() {
             c.error(
                 "duration",
                 &["healthcheck".into(), field.into()],
@@ -996,31 +974,9 @@ fn user(m: &Manifest, c: &mut Checker<'_>) {
     }
 }
 
-/// Splits an image reference into (name, tag, digest).
-pub fn split_image(reference: &str) -> (&str, Option<&str>, Option<&str>) {
-    let (rest, digest) = match reference.split_once('@') {
-        Some((rest, digest)) => (rest, Some(digest)),
-        None => (reference, None),
-    };
-    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
-    match rest[last_slash..].rfind(':') {
-        Some(colon) => {
-            let at = last_slash + colon;
-            (&rest[..at], Some(&rest[at + 1..]), digest)
-        }
-        None => (rest, None, digest),
-    }
-}
-
-fn is_digest(value: &str) -> bool {
-    value.strip_prefix("sha256:").is_some_and(|hex| {
-        hex.len() == 64 && hex.chars().all(|ch| matches!(ch, '0'..='9' | 'a'..='f'))
-    })
-}
-
 fn image(m: &Manifest, c: &mut Checker<'_>) {
     if let Some(digest) = &m.image.digest
-        && !is_digest(digest)
+        && !crate::reference::is_sha256(digest)
     {
         c.error(
             "image-digest",
@@ -1031,17 +987,19 @@ fn image(m: &Manifest, c: &mut Checker<'_>) {
     }
     if let Some(base) = &m.image.base {
         let path = ["image".into(), "base".into()];
-        let (_, tag, inline_digest) = split_image(base);
-        if let Err(why) = crate::reference::parse(base) {
-            c.error(
-                "image-invalid",
-                &path,
-                format!("`{base}` is not a valid image reference: {why}"),
-                "invalid image reference",
-            );
-            return;
-        }
-        if inline_digest.is_some_and(|d| !is_digest(d)) {
+        let (tag, inline_digest) = match crate::reference::parse(base) {
+            Ok(reference) => (reference.tag, reference.digest),
+            Err(why) => {
+                c.error(
+                    "image-invalid",
+                    &path,
+                    format!("`{base}` is not a valid image reference: {why}"),
+                    "invalid image reference",
+                );
+                return;
+            }
+        };
+        if inline_digest.is_some_and(|d| !crate::reference::is_sha256(d)) {
             c.error(
                 "image-invalid",
                 &path,
@@ -1142,7 +1100,7 @@ fn compose(m: &Manifest, c: &mut Checker<'_>) {
         let options_ok = options
             .chars()
             .all(|ch| ch.is_ascii_alphanumeric() || ",=".contains(ch));
-        if !dir.starts_with('/') || !is_plain_path(dir) || !options_ok {
+        if !PlainPath::is(dir, PathShape::IMAGE_DIR) || !options_ok {
             c.error(
                 "compose-tmpfs",
                 &["compose".into(), "tmpfs".into(), i.into()],
@@ -1251,26 +1209,40 @@ mod tests {
     #[test]
     fn durations() {
         for ok in ["30s", "1m30s", "500ms", "1h", "0s"] {
-            assert!(is_duration(ok), "{ok}");
+            assert!(ok.parse::<crate::values::Duration>().is_ok(), "{ok}");
         }
         for bad in ["", "30", "s", "1.5s", "30 s", "-1s", "1d"] {
-            assert!(!is_duration(bad), "{bad}");
+            assert!(bad.parse::<crate::values::Duration>().is_err(), "{bad}");
+        }
+    }
+
+    fn codes(sources: &str, workdir: &str) -> Vec<&'static str> {
+        let text = format!(
+            "name = \"a\"\nstack = \"python\"\n[app]\ncommand = [\"python\", \"app.py\"]\nports = [8000]\nworkdir = \"{workdir}\"\nsources = [{sources}]\n"
+        );
+        match crate::manifest::parse(&text, None) {
+            Ok(_) => Vec::new(),
+            Err(diagnostics) => diagnostics.iter().map(|d| d.code).collect(),
         }
     }
 
     #[test]
-    fn image_references() {
-        assert_eq!(
-            split_image("python:3.12-slim"),
-            ("python", Some("3.12-slim"), None)
-        );
-        assert_eq!(
-            split_image("localhost:5000/app"),
-            ("localhost:5000/app", None, None)
-        );
-        assert_eq!(
-            split_image("registry.example.com/x/y:1@sha256:ab"),
-            ("registry.example.com/x/y", Some("1"), Some("sha256:ab"))
-        );
+    fn secret_files_the_dockerignore_lets_through_are_refused_as_sources() {
+        assert_eq!(codes("\"app.py\"", "/app"), Vec::<&str>::new());
+        for source in ["id_dsa", "keys/release.jks", ".git-credentials", ".docker"] {
+            let codes = codes(&format!("\"app.py\", \"{source}\""), "/app");
+            assert!(codes.contains(&"source-secret"), "{source}: {codes:?}");
+        }
+    }
+
+    #[test]
+    fn workdir_is_a_clean_absolute_plain_path() {
+        for bad in ["/", "/a/../b", "/a/./b", "/a b", "/a$b"] {
+            assert!(
+                codes("\"app.py\"", bad).contains(&"workdir-invalid"),
+                "{bad}"
+            );
+        }
+        assert!(codes("\"app.py\"", "app").contains(&"workdir-relative"));
     }
 }

@@ -256,10 +256,7 @@ pub fn is_binary_name(value: &str) -> bool {
 /// A relative path made of plain characters (letters, digits, `.`, `_`, `-`, `/`), which a
 /// Dockerfile and a shell take literally.
 pub fn is_plain_relative(value: &str) -> bool {
-    !value.is_empty()
-        && value
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || "._-/".contains(ch))
+    crate::values::PlainPath::is(value, crate::values::PathShape::PROJECT)
 }
 
 /// Checks that `[app] command` starts the binary the image holds, `binary` or its absolute

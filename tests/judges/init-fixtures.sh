@@ -10,7 +10,7 @@
 #
 # A fixture that `dgen init` refuses (the unknown project, exit 2) is skipped, and so is one whose
 # manifest `dgen render` refuses (a Pipfile project, until `pipenv requirements` has written
-# requirements.txt): each gets a SKIP line saying why. tests/init.rs checks both cases.
+# requirements.txt): each gets a SKIP line saying why. tests/integration/init.rs checks both cases.
 #
 # The binary: $DGEN when set, else `cargo build` (CARGO_TARGET_DIR is honoured).
 set -euo pipefail

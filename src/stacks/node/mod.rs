@@ -299,15 +299,7 @@ fn is_version(value: &str, parts: std::ops::RangeInclusive<usize>) -> bool {
 /// Whether `value` is a plain relative path (letters, digits, `.`, `_`, `-`, `/`, no `..`), as
 /// a build output must be: it is written into `.dockerignore` and COPY lines.
 pub fn is_plain_relative_path(value: &str) -> bool {
-    let trimmed = value.trim_end_matches('/');
-    !trimmed.is_empty()
-        && !trimmed.starts_with('/')
-        && trimmed
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || "._-/".contains(ch))
-        && trimmed
-            .split('/')
-            .all(|part| !part.is_empty() && part != "." && part != "..")
+    crate::values::PlainPath::is(value, crate::values::PathShape::RELATIVE)
 }
 
 /// Checks a build command and its output, shared with the static stack.

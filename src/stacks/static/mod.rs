@@ -87,14 +87,6 @@ fn toolchain(s: &StaticSettings) -> Toolchain<'_> {
     }
 }
 
-fn is_plain_absolute(path: &str) -> bool {
-    path.starts_with('/')
-        && path
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || "._-/".contains(ch))
-        && path.split('/').all(|part| part != "..")
-}
-
 /// The server configuration, one line each.
 fn nginx_conf(port: u32, root: &str, spa: bool) -> Vec<String> {
     let fallback = if spa { "/index.html" } else { "=404" };
@@ -243,10 +235,11 @@ impl Stack for StaticSite {
             );
         }
         let workdir = &manifest.app.workdir;
-        let reported_already = !workdir.starts_with('/')
-            || !crate::manifest::is_plain_path(workdir)
-            || workdir.split('/').any(|part| part == ".." || part == ".");
-        if !reported_already && !is_plain_absolute(workdir) {
+        let reported_already =
+            !crate::values::PlainPath::is(workdir, crate::values::PathShape::IMAGE_DIR);
+        if !reported_already
+            && !crate::values::PlainPath::is(workdir, crate::values::PathShape::NGINX)
+        {
             c.error(
                 "workdir-invalid",
                 &["app".into(), "workdir".into()],
@@ -359,15 +352,5 @@ mod tests {
                 .join("\n")
                 .contains("/index.html;")
         );
-    }
-
-    #[test]
-    fn plain_absolute_paths() {
-        assert!(is_plain_absolute("/app"));
-        assert!(is_plain_absolute("/usr/share/nginx/html"));
-        assert!(!is_plain_absolute("app"));
-        assert!(!is_plain_absolute("/a b"));
-        assert!(!is_plain_absolute("/a;b"));
-        assert!(!is_plain_absolute("/a/../b"));
     }
 }

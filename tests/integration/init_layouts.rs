@@ -1,0 +1,400 @@
+//! Real Python layouts through `dgen init` and `dgen render`: requirements folders with `-r`/`-c`
+//! includes, PEP 621 projects without a lock, Django static files and translations, frameworks
+//! started from code; bad requirements (loops, the project itself) refused with exit 2 and
+//! nothing written; sources that the generated .dockerignore would keep out.
+
+use crate::common;
+
+use common::copy_dir;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dgen");
+
+struct Case {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Case {
+    fn fixture(name: &str) -> Case {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(name);
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/init")
+                .join(name),
+            &dir,
+        );
+        Case { _tmp: tmp, dir }
+    }
+
+    fn files(name: &str, files: &[(&str, &str)]) -> Case {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(name);
+        for (path, text) in files {
+            let p = dir.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        Case { _tmp: tmp, dir }
+    }
+
+    fn dgen(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .args(args)
+            .current_dir(&self.dir)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    /// `dgen init --yes` succeeds, then `dgen render` does; returns the manifest and stderr.
+    fn init_and_render(&self) -> (dgen::manifest::Manifest, String) {
+        let out = self.dgen(&["init", "--yes"]);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let text = self.read("dgen.toml");
+        let loaded = dgen::manifest::parse(&text, Some(&self.dir)).unwrap_or_else(|d| {
+            panic!(
+                "{}",
+                dgen::diagnostic::render("dgen.toml", &text, &d, false)
+            )
+        });
+        let out = self.dgen(&["render"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (loaded.manifest, stderr)
+    }
+
+    /// `dgen init --yes` fails with exit 2 and writes nothing; returns stderr.
+    fn init_refused(&self) -> String {
+        let out = self.dgen(&["init", "--yes"]);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(!self.dir.join("dgen.toml").exists(), "nothing written");
+        assert!(!stderr.contains("Next steps"), "{stderr}");
+        stderr
+    }
+}
+
+/// The Dockerfile's instructions, one per entry, continuations joined.
+fn instructions(dockerfile: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in dockerfile.lines() {
+        if line.trim_start().starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        match line.strip_suffix('\\') {
+            Some(body) => current.push_str(body),
+            None => {
+                current.push_str(line);
+                out.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    out
+}
+
+fn position(list: &[String], needle: &str) -> usize {
+    list.iter()
+        .position(|i| i.contains(needle))
+        .unwrap_or_else(|| panic!("no instruction with `{needle}` in {list:#?}"))
+}
+
+#[test]
+fn django_requirements_folder_with_static_files_and_translations() {
+    let case = Case::fixture("django-requirements-static");
+    let (m, stderr) = case.init_and_render();
+    let python = m.python.unwrap();
+    assert_eq!(python.requirements, "requirements/prod.txt");
+    assert_eq!(python.requirements_includes, vec!["requirements/base.txt"]);
+    assert!(python.collectstatic);
+    assert_eq!(python.build_placeholders, vec!["DJANGO_SECRET_KEY"]);
+    assert_eq!(python.compilemessages, vec!["locale"]);
+    assert_eq!(m.app.command.last().unwrap(), "config.wsgi");
+    assert!(!m.app.sources.contains(&"tests".to_owned()));
+    assert!(stderr.contains("DJANGO_SECRET_KEY at run time"), "{stderr}");
+    let text = case.read("dgen.toml");
+    assert!(
+        text.contains(
+            "Detected from config/settings.py: django.contrib.staticfiles and STATIC_ROOT."
+        ),
+        "{text}"
+    );
+
+    let dockerfile = case.read("Dockerfile");
+    let steps = instructions(&dockerfile);
+    // Both requirement files, at their own paths, before the install and before any source.
+    let copy = position(
+        &steps,
+        "COPY requirements/prod.txt requirements/base.txt ./requirements/",
+    );
+    let install = position(&steps, "-r requirements/prod.txt");
+    let first_source = position(&steps, "COPY config ./config");
+    assert!(copy < install && install < first_source, "{dockerfile}");
+    // collectstatic after the sources, before USER, with the placeholder only on that command.
+    let collect = position(&steps, "collectstatic --noinput");
+    let user = position(&steps, "USER ");
+    assert!(first_source < collect && collect < user, "{dockerfile}");
+    assert!(
+        steps[collect].starts_with("RUN DJANGO_SECRET_KEY=build-only-placeholder python manage.py")
+    );
+    for step in &steps {
+        if step.starts_with("ENV") || step.starts_with("ARG") {
+            assert!(!step.contains("DJANGO_SECRET_KEY"), "{step}");
+        }
+    }
+    // The catalogs compiled in their own stage, copied over the locale folder.
+    let stage = position(&steps, "FROM builder AS messages");
+    let compile = position(&steps, "polib.pofile");
+    let copy_mo = position(&steps, "COPY --from=messages /messages/locale ./locale");
+    assert!(stage < compile && compile < copy_mo && copy_mo < collect);
+    assert!(!case.read("compose.yaml").contains("build-only-placeholder"));
+}
+
+#[test]
+fn requirements_with_nested_includes_and_constraints() {
+    let case = Case::fixture("requirements-includes");
+    let (m, stderr) = case.init_and_render();
+    let python = m.python.unwrap();
+    assert_eq!(
+        python.requirements_includes,
+        vec![
+            "requirements/common.txt",
+            "requirements/web.txt",
+            "constraints.txt"
+        ]
+    );
+    // The constraints file pins gunicorn 27: its control socket is turned off.
+    assert!(m.app.command.contains(&"--no-control-socket".to_owned()));
+    assert!(
+        !stderr.contains("does not pin"),
+        "constraints pin them: {stderr}"
+    );
+    let steps = instructions(&case.read("Dockerfile"));
+    position(&steps, "COPY requirements.txt constraints.txt ./");
+    position(
+        &steps,
+        "COPY requirements/common.txt requirements/web.txt ./requirements/",
+    );
+
+    // A manifest that forgets an include is refused by render, naming the line that pulls it in.
+    let text = case.read("dgen.toml").replace(", \"constraints.txt\"", "");
+    std::fs::write(case.dir.join("dgen.toml"), &text).unwrap();
+    let out = case.dgen(&["render"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("requirements.txt:3 pulls in constraints.txt"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn pep621_without_a_lock_started_from_code() {
+    let case = Case::fixture("pep621-starlette");
+    let (m, stderr) = case.init_and_render();
+    assert_eq!(m.app.command, vec!["python", "app.py"]);
+    assert_eq!(m.app.ports, vec![8081], "the port uvicorn.run is given");
+    for folder in ["statics", "views"] {
+        assert!(
+            m.app.sources.contains(&folder.to_owned()),
+            "{:?}",
+            m.app.sources
+        );
+    }
+    assert!(!m.app.sources.contains(&"tests".to_owned()));
+    let python = m.python.unwrap();
+    assert_eq!(python.requirements, "pyproject.toml");
+    assert_eq!(python.version, "3.11");
+    assert!(stderr.contains("no lock file pins them"), "{stderr}");
+    let text = case.read("dgen.toml");
+    assert!(text.contains("named in code: views (app.py"), "{text}");
+    let steps = instructions(&case.read("Dockerfile"));
+    let copy = position(&steps, "COPY pyproject.toml ./");
+    let install = position(&steps, "tomllib");
+    let source = position(&steps, "COPY app.py ./app.py");
+    assert!(copy < install && install < source);
+    assert!(
+        !steps
+            .iter()
+            .any(|s| s.contains("pip install") && s.contains(" .")),
+        "never a whole-context pip install ."
+    );
+}
+
+#[test]
+fn the_project_itself_in_requirements_is_refused_with_the_line() {
+    let case = Case::fixture("requirements-editable");
+    let stderr = case.init_refused();
+    assert!(stderr.contains("requirements.txt:2: `-e .`"), "{stderr}");
+    assert!(stderr.contains("remove the line"), "{stderr}");
+}
+
+#[test]
+fn an_include_loop_is_refused_with_the_chain() {
+    let case = Case::fixture("requirements-loop");
+    let stderr = case.init_refused();
+    assert!(
+        stderr.contains("reqs/b.txt:2: `-r ../requirements.txt` makes an include loop: requirements.txt -> reqs/a.txt -> reqs/b.txt -> requirements.txt"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_include_outside_the_project_is_refused() {
+    let case = Case::files(
+        "outside",
+        &[
+            (
+                "requirements.txt",
+                "-c ../../constraints.txt\nflask==3.1.3\n",
+            ),
+            (
+                "app.py",
+                "from flask import Flask\n\napp = Flask(__name__)\n",
+            ),
+        ],
+    );
+    let stderr = case.init_refused();
+    assert!(stderr.contains("requirements.txt:1"), "{stderr}");
+    assert!(stderr.contains("outside the project"), "{stderr}");
+}
+
+#[test]
+fn frameworks_started_from_code_in_other_layouts() {
+    // Sanic started by its own app.run on all interfaces, in a package.
+    let case = Case::files(
+        "sanic-svc",
+        &[
+            ("requirements.txt", "sanic==24.12.0\n"),
+            (
+                "svc/server.py",
+                "from sanic import Sanic\nfrom sanic.response import text\n\napp = Sanic(\"svc\")\napp.static(\"/assets\", \"./public\")\n\n@app.get(\"/healthz\")\nasync def healthz(request):\n    return text(\"ok\")\n\nif __name__ == \"__main__\":\n    app.run(host=\"0.0.0.0\", port=8001, single_process=True)\n",
+            ),
+            ("svc/__init__.py", ""),
+            ("public/logo.svg", "<svg/>"),
+        ],
+    );
+    let (m, _) = case.init_and_render();
+    assert_eq!(m.app.command, vec!["python", "svc/server.py"]);
+    assert_eq!(m.app.ports, vec![8001]);
+    assert!(
+        m.app.sources.contains(&"public".to_owned()),
+        "{:?}",
+        m.app.sources
+    );
+
+    // Litestar in app/main.py, uvicorn.run on localhost: the server command on 0.0.0.0 instead,
+    // with the module path from the layout and the port from the call.
+    let case = Case::files(
+        "litestar-svc",
+        &[
+            ("requirements.txt", "litestar==2.15.0\nuvicorn==0.34.2\n"),
+            ("app/__init__.py", ""),
+            (
+                "app/main.py",
+                "import uvicorn\nfrom litestar import Litestar, get\n\n@get(\"/\")\nasync def index() -> str:\n    return \"hi\"\n\napplication = Litestar(route_handlers=[index])\n\nif __name__ == \"__main__\":\n    uvicorn.run(application, port=9000)\n",
+            ),
+        ],
+    );
+    let (m, stderr) = case.init_and_render();
+    assert_eq!(
+        m.app.command,
+        vec![
+            "uvicorn",
+            "app.main:application",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "9000"
+        ]
+    );
+    assert_eq!(m.app.ports, vec![9000]);
+    assert!(
+        stderr.contains("unreachable from outside a container"),
+        "{stderr}"
+    );
+
+    // Quart served by hypercorn; Flask-style template_folder beside the module.
+    let case = Case::files(
+        "quart-svc",
+        &[
+            ("requirements.txt", "quart==0.20.0\nhypercorn==0.17.3\n"),
+            (
+                "web/app.py",
+                "from quart import Quart\n\napp = Quart(__name__, template_folder=\"pages\")\n",
+            ),
+            ("web/__init__.py", ""),
+            ("web/pages/index.html", "<p>hi</p>"),
+        ],
+    );
+    let (m, _) = case.init_and_render();
+    assert_eq!(
+        m.app.command,
+        vec!["hypercorn", "--bind", "0.0.0.0:5000", "web.app:app"]
+    );
+    assert_eq!(m.app.ports, vec![5000]);
+}
+
+#[test]
+fn sources_the_dockerignore_would_keep_out() {
+    let manifest = "name = \"t\"\nstack = \"python\"\n[app]\ncommand = [\"python\", \"app.py\"]\nsources = [\"app.py\", \"certs/ca.crt\", \"Dockerfile.base\", \"certs\"]\n[healthcheck]\nenabled = false\n";
+    let case = Case::files(
+        "ignored",
+        &[
+            ("dgen.toml", manifest),
+            ("app.py", "print('hi')\n"),
+            ("requirements.txt", ""),
+            ("certs/ca.crt", "cert"),
+            ("certs/server.key", "key"),
+            ("Dockerfile.base", "FROM x\n"),
+        ],
+    );
+    let out = case.dgen(&["render"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // The private key inside a copied folder stays out, and the user is told.
+    assert!(
+        stderr.contains("certs/server.key is inside `certs`"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("certs/ca.crt is inside"),
+        "named as a source: {stderr}"
+    );
+    let ignore = case.read(".dockerignore");
+    let tail: Vec<&str> = ignore.lines().rev().take(2).collect();
+    assert_eq!(tail, vec!["!Dockerfile.base", "!certs/ca.crt"], "{ignore}");
+    assert!(ignore.contains("**/*.key"));
+
+    // A secret-looking source is refused, nothing written.
+    let case = Case::files(
+        "secret",
+        &[
+            (
+                "dgen.toml",
+                &manifest.replace("\"Dockerfile.base\", \"certs\"", "\"secrets\""),
+            ),
+            ("app.py", "print('hi')\n"),
+            ("requirements.txt", ""),
+            ("certs/ca.crt", "cert"),
+            ("secrets/db.txt", "pw"),
+        ],
+    );
+    let out = case.dgen(&["render"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("error[source-secret]"), "{stderr}");
+    assert!(!case.dir.join("Dockerfile").exists());
+}

@@ -1,0 +1,29 @@
+//! The integration tests, as one test binary (one link instead of one per file): each file of
+//! this folder is a module; `tests/common` holds what they share.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod buildopts;
+mod cli;
+mod docs;
+mod drift;
+mod examples;
+mod extras;
+mod hardening;
+mod init;
+mod init_layouts;
+mod injection;
+mod lint;
+mod lock;
+mod node_layouts;
+mod practices;
+mod practices_go;
+mod practices_java;
+mod practices_node;
+mod practices_rust;
+mod practices_static;
+mod property;
+mod runtime;
+mod schema;
+mod ship;
