@@ -241,6 +241,17 @@ pub struct Python {
     /// Optional dependency groups of `[project.optional-dependencies]` installed too
     /// (requirements = "pyproject.toml").
     pub optional_dependencies: Vec<String>,
+    /// Install the project itself, a package with a `[build-system]` in `pyproject.toml` (or a
+    /// `setup.py`), after the sources are copied: the dependencies go first into the cached
+    /// layer (P09), then the project is built as a wheel in a stage of its own (its build
+    /// backend installed there, never in the image) and installed without dependencies
+    /// (`pip install --no-deps`). Needed for its console scripts and its package metadata; a
+    /// requirements file that names the project (`-e .`, `.[extra]`) asks for it.
+    pub install_project: bool,
+    /// With `install_project`: files the project's build reads besides `pyproject.toml` and
+    /// the `[app] sources`, e.g. the readme and license files `pyproject.toml` names,
+    /// `setup.py`, `setup.cfg`, `MANIFEST.in`. Copied into the build stage only.
+    pub project_files: Vec<String>,
     /// Django: run `manage.py collectstatic --noinput` at build time, after the sources are
     /// copied and before the user switches, so the collected files are root-owned.
     pub collectstatic: bool,
@@ -269,6 +280,8 @@ impl Default for Python {
             requirements: "requirements.txt".to_owned(),
             requirements_includes: Vec::new(),
             optional_dependencies: Vec::new(),
+            install_project: false,
+            project_files: Vec::new(),
             collectstatic: false,
             manage: "manage.py".to_owned(),
             compilemessages: Vec::new(),

@@ -12,6 +12,7 @@ mod native;
 pub mod node;
 mod python;
 pub mod python_deps;
+pub mod python_project;
 pub mod rust;
 pub mod static_site;
 

@@ -90,6 +90,8 @@ struct Context {
     compilemessages: Vec<String>,
     /// `NAME=value` for the build-time management commands only.
     placeholders: Vec<(String, String)>,
+    /// The project itself, installed without dependencies after the sources.
+    project: Option<crate::stacks::python_project::ProjectContext>,
 }
 
 fn seg(path: &[&'static str]) -> Vec<crate::manifest::spans::Seg<'static>> {
@@ -142,16 +144,25 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
         }
     }
     let input = pip_input(s);
-    if input != PipInput::Pyproject && !s.optional_dependencies.is_empty() {
+    if input != PipInput::Pyproject && !s.install_project && !s.optional_dependencies.is_empty() {
         c.error(
             "optional-dependencies",
             &seg(&["python", "optional_dependencies"]),
-            "optional_dependencies apply to requirements = \"pyproject.toml\" only",
+            "optional_dependencies apply to requirements = \"pyproject.toml\" or install_project = true only",
             "not used",
         )
         .help = Some("add the packages to the requirements file instead".to_owned());
     }
-    if input != PipInput::Requirements {
+    if input == PipInput::PipfileLock && s.install_project {
+        c.error(
+            "install-project",
+            &seg(&["python", "install_project"]),
+            "install_project works with a requirements file or pyproject.toml, not Pipfile.lock",
+            "not with Pipfile.lock",
+        )
+        .help = Some("export the lock with `pipenv requirements > requirements.txt`, add `.` to it and name it in [python] requirements".to_owned());
+    }
+    if input != PipInput::Requirements || s.install_project {
         // The one-liner that reads pyproject.toml needs tomllib (Python 3.11).
         let minor: u32 = s
             .version
@@ -159,7 +170,7 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
             .nth(1)
             .and_then(|m| m.parse().ok())
             .unwrap_or(99);
-        if input == PipInput::Pyproject && minor < 11 {
+        if (input == PipInput::Pyproject || s.install_project) && minor < 11 {
             c.error(
                 "python-version",
                 &seg(&["python", "version"]),
@@ -276,6 +287,28 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
                     }
                 }
                 Ok(closure) => {
+                    for line in &closure.project_lines {
+                        if !s.install_project {
+                            c.error(
+                                "requirements-line",
+                                &at,
+                                format!("{}: `{}` installs the project itself, which needs its sources, and the dependency layer is built before them (P09)", line.at(), line.text),
+                                "the project itself",
+                            )
+                            .help = Some("set [python] install_project = true: the dependencies are installed first, then the project is built and installed without dependencies after the sources are copied; or remove the line".to_owned());
+                        }
+                        for extra in &line.extras {
+                            if !s.optional_dependencies.contains(extra) {
+                                c.error(
+                                    "requirements-line",
+                                    &at,
+                                    format!("{}: `{}` asks for the extra `{extra}`, which [python] optional_dependencies does not list", line.at(), line.text),
+                                    "an extra is not installed",
+                                )
+                                .help = Some(format!("add \"{extra}\" to [python] optional_dependencies: the extras' packages join the dependency layer"));
+                            }
+                        }
+                    }
                     let missing: Vec<(String, String)> = closure
                         .includes
                         .iter()
@@ -416,6 +449,7 @@ impl Stack for Python {
         if s.package_manager == PythonPackageManager::Pip {
             validate_pip(&s, c);
         }
+        super::python_project::validate(manifest, &s, c);
         validate_django(manifest, &s, c);
         if s.package_manager != PythonPackageManager::Pip {
             let manager = ["python".into(), "package_manager".into()];
@@ -445,6 +479,7 @@ impl Stack for Python {
 
     fn context(&self, manifest: &Manifest) -> minijinja::Value {
         let s = settings(manifest);
+        let project = crate::stacks::python_project::context(&s);
         minijinja::Value::from(minijinja::value::Serde(Context {
             package_manager: match s.package_manager {
                 PythonPackageManager::Pip => "pip",
@@ -463,7 +498,17 @@ impl Stack for Python {
             },
             copy_groups: crate::stacks::python_deps::copy_groups(
                 &s.requirements,
-                &s.requirements_includes,
+                &project
+                    .as_ref()
+                    .filter(|p| p.copy_pyproject)
+                    .map(|_| {
+                        let mut v = s.requirements_includes.clone();
+                        if !v.iter().any(|p| p == "pyproject.toml") {
+                            v.push("pyproject.toml".to_owned());
+                        }
+                        v
+                    })
+                    .unwrap_or_else(|| s.requirements_includes.clone()),
             ),
             optional_dependencies: s.optional_dependencies.clone(),
             collectstatic: s.collectstatic,
@@ -478,6 +523,7 @@ impl Stack for Python {
                 .iter()
                 .map(|n| (n.clone(), placeholder(n).to_owned()))
                 .collect(),
+            project,
         }))
     }
 
