@@ -205,7 +205,11 @@ impl Detector for Python {
             .as_ref()
             .map(|r| r.value.as_str())
             .filter(|r| files.is_file(r))
-            .filter(|r| !r.ends_with("pyproject.toml") && !r.ends_with("Pipfile.lock"));
+            .filter(|r| {
+                !r.ends_with("pyproject.toml")
+                    && !r.ends_with("Pipfile.lock")
+                    && !r.ends_with("pdm.lock")
+            });
         let deps = Dependencies::gather(files, requirements, pyproject.as_ref(), pipfile.as_ref());
         notes.extend(deps.notes.iter().cloned());
         let mut includes = None;

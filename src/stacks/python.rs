@@ -26,6 +26,8 @@ enum PipInput {
     Pyproject,
     /// `Pipfile.lock`'s `default` packages.
     PipfileLock,
+    /// `pdm.lock`'s packages of the `default` group (and the groups named), with their hashes.
+    PdmLock,
 }
 
 fn pip_input(settings: &Settings) -> PipInput {
@@ -33,6 +35,7 @@ fn pip_input(settings: &Settings) -> PipInput {
     match file {
         "pyproject.toml" => PipInput::Pyproject,
         "Pipfile.lock" => PipInput::PipfileLock,
+        "pdm.lock" => PipInput::PdmLock,
         _ => PipInput::Requirements,
     }
 }
@@ -144,7 +147,11 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
         }
     }
     let input = pip_input(s);
-    if input != PipInput::Pyproject && !s.install_project && !s.optional_dependencies.is_empty() {
+    if input != PipInput::Pyproject
+        && input != PipInput::PdmLock
+        && !s.install_project
+        && !s.optional_dependencies.is_empty()
+    {
         c.error(
             "optional-dependencies",
             &seg(&["python", "optional_dependencies"]),
@@ -170,7 +177,9 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
             .nth(1)
             .and_then(|m| m.parse().ok())
             .unwrap_or(99);
-        if (input == PipInput::Pyproject || s.install_project) && minor < 11 {
+        if (input == PipInput::Pyproject || input == PipInput::PdmLock || s.install_project)
+            && minor < 11
+        {
             c.error(
                 "python-version",
                 &seg(&["python", "version"]),
@@ -237,6 +246,7 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
                 }
             }
         }
+        PipInput::PdmLock => validate_pdm(s, &dir, &at, c),
         PipInput::PipfileLock => {
             let text = std::fs::read_to_string(dir.join(&s.requirements)).unwrap_or_default();
             let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
@@ -330,6 +340,92 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
                     }
                 }
             }
+        }
+    }
+}
+
+/// `pdm.lock`: every package says which groups it belongs to (PDM's `inherit_metadata`
+/// strategy, the default since PDM 2.11), the groups named exist, and nothing is a local path or
+/// a VCS checkout.
+fn validate_pdm(
+    s: &Settings,
+    dir: &std::path::Path,
+    at: &[crate::manifest::spans::Seg<'_>],
+    c: &mut Checker<'_>,
+) {
+    let text = std::fs::read_to_string(dir.join(&s.requirements)).unwrap_or_default();
+    let Ok(lock) = text.parse::<toml::Table>() else {
+        c.error(
+            "pdm-lock",
+            at,
+            format!("{} is not a PDM lock file (TOML)", s.requirements),
+            "unreadable",
+        )
+        .help = Some("run `pdm lock`".to_owned());
+        return;
+    };
+    let packages = lock
+        .get("package")
+        .and_then(|p| p.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let without_groups: Vec<&str> = packages
+        .iter()
+        .filter(|p| p.get("groups").is_none())
+        .filter_map(|p| p.get("name").and_then(|n| n.as_str()))
+        .collect();
+    if !without_groups.is_empty() {
+        c.error(
+            "pdm-lock",
+            at,
+            format!(
+                "{} does not say which group each package belongs to (`{}` and {} more), so the production packages cannot be told from the dev ones",
+                s.requirements,
+                without_groups[0],
+                without_groups.len() - 1
+            ),
+            "no per-package groups",
+        )
+        .help = Some("relock with `pdm lock --strategy inherit_metadata` (PDM 2.11 and later do by default), or export with `pdm export --prod -o requirements.txt` and name that file in [python] requirements".to_owned());
+        return;
+    }
+    for package in &packages {
+        let name = package.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+        if ["path", "editable", "git", "url", "revision"]
+            .iter()
+            .any(|k| package.get(k).is_some())
+        {
+            c.error(
+                "pdm-lock",
+                at,
+                format!("{}: `{name}` is a local path, a URL or a VCS checkout, which the dependency layer cannot install from the lock with hashes", s.requirements),
+                "cannot be placed",
+            )
+            .help = Some("publish it to an index with a version and relock, or export with `pdm export --prod -o requirements.txt` and edit the line".to_owned());
+        }
+    }
+    let groups: Vec<&str> = lock
+        .get("metadata")
+        .and_then(|m| m.get("groups"))
+        .and_then(|g| g.as_array())
+        .map(|g| g.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default();
+    for (i, group) in s.optional_dependencies.iter().enumerate() {
+        if !groups.contains(&group.as_str()) {
+            c.error(
+                "optional-dependencies",
+                &[
+                    "python".into(),
+                    "optional_dependencies".into(),
+                    crate::manifest::spans::Seg::from(i),
+                ],
+                format!("{} has no group `{group}`", s.requirements),
+                "not locked",
+            )
+            .help = Some(format!(
+                "locked groups: {}; lock it with `pdm lock --group {group}`",
+                groups.join(", ")
+            ));
         }
     }
 }
@@ -495,6 +591,7 @@ impl Stack for Python {
                 PipInput::Requirements => "requirements",
                 PipInput::Pyproject => "pyproject",
                 PipInput::PipfileLock => "pipfile",
+                PipInput::PdmLock => "pdm",
             },
             copy_groups: crate::stacks::python_deps::copy_groups(
                 &s.requirements,

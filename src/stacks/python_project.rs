@@ -39,8 +39,9 @@ pub fn context(s: &Settings) -> Option<ProjectContext> {
     if !s.install_project || s.package_manager != PythonPackageManager::Pip {
         return None;
     }
-    let pyproject = s.requirements.rsplit('/').next() == Some("pyproject.toml");
-    let rewrite = if pyproject {
+    let file = s.requirements.rsplit('/').next().unwrap_or_default();
+    let pyproject = file == "pyproject.toml";
+    let rewrite = if pyproject || file == "pdm.lock" {
         Vec::new()
     } else {
         std::iter::once(&s.requirements)
@@ -242,7 +243,8 @@ pub fn validate(manifest: &Manifest, s: &Settings, c: &mut Checker<'_>) {
         )
         .help = Some(format!("add \"{file}\" to [python] project_files"));
     }
-    if s.requirements.rsplit('/').next() != Some("pyproject.toml") {
+    let file = s.requirements.rsplit('/').next().unwrap_or_default();
+    if file != "pyproject.toml" && file != "pdm.lock" {
         let groups = project
             .and_then(|p| p.get("optional-dependencies"))
             .and_then(|g| g.as_table());

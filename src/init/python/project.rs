@@ -16,7 +16,10 @@ pub fn settings(
     sources: &[String],
     notes: &mut Vec<String>,
 ) -> Vec<Setting> {
-    let from_pyproject = requirements.rsplit('/').next() == Some("pyproject.toml");
+    let from_pyproject = matches!(
+        requirements.rsplit('/').next(),
+        Some("pyproject.toml" | "pdm.lock")
+    );
     if !from_pyproject && lines.is_empty() {
         return Vec::new();
     }
