@@ -60,6 +60,13 @@ pub struct NodeSettings {
     /// `workspace`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub workspace_packages: Vec<String>,
+    /// The build output of workspace packages that must be built before the service can use
+    /// them (their `main` points at it), as folders from the workspace root, in build order,
+    /// e.g. `["packages/shared/dist"]`: the package (one of `workspace_packages`) gets its
+    /// `build` script run in the build stage, with the dev dependencies, and only this folder is
+    /// copied from there into the final image, beside the package's sources.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workspace_builds: Vec<String>,
 }
 
 impl Default for NodeSettings {
@@ -74,6 +81,7 @@ impl Default for NodeSettings {
             assets: Vec::new(),
             workspace: None,
             workspace_packages: Vec::new(),
+            workspace_builds: Vec::new(),
         }
     }
 }
@@ -465,7 +473,8 @@ impl Stack for Node {
                 &s.workspace_packages,
                 &manifest.app.sources,
             );
-        } else if !s.workspace_packages.is_empty() {
+            workspace::validate_builds(c, path, &s.workspace_packages, &s.workspace_builds);
+        } else if !s.workspace_packages.is_empty() || !s.workspace_builds.is_empty() {
             c.error(
                 "node-workspace",
                 &["node".into(), "workspace_packages".into()],
@@ -516,7 +525,13 @@ impl Stack for Node {
         let has_build = !s.build.is_empty();
         let pm = toolchain(&s).context();
         let ws = s.workspace.as_deref().map(|path| {
-            workspace::context(s.package_manager, path, &s.workspace_packages, pm.cache)
+            workspace::context(
+                s.package_manager,
+                path,
+                &s.workspace_packages,
+                &s.workspace_builds,
+                pm.cache,
+            )
         });
         let compose_build = ws.as_ref().map(|ws| ComposeBuild {
             context: ws.root.clone(),
