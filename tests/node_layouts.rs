@@ -635,3 +635,53 @@ fn workspace_packages_built_before_the_service_uses_them() {
         "{stderr}"
     );
 }
+
+#[test]
+fn yarn_berry_is_refused_with_the_way_out() {
+    // A Berry workspace (node-modules linker): Yarn 1 cannot read its lock file.
+    let case = Case::new("node-npm-workspace", false);
+    case.write(
+        "yarn.lock",
+        "__metadata:\n  version: 8\n  cacheKey: 10c0\n\n\"ms@npm:2.1.3\":\n  version: 2.1.3\n",
+    );
+    case.write(".yarnrc.yml", "nodeLinker: node-modules\n");
+    let out = case.dgen("apps/api", &["init", "--yes"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!case.root.join("apps/api/dgen.toml").exists());
+    assert!(
+        stderr.contains("yarn.lock is a Yarn 2+ (Berry) lock file (`__metadata:`) (in ../..)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("node-modules linker is not supported yet"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pnpm import"), "{stderr}");
+
+    // A plain project with Plug'n'Play (no nodeLinker): refused, PnP named.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("package.json"),
+        r#"{"name": "b", "packageManager": "yarn@4.5.0", "scripts": {"start": "node server.js"}}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("yarn.lock"), "__metadata:\n  version: 8\n").unwrap();
+    std::fs::write(
+        dir.join("server.js"),
+        "require('http').createServer().listen(3000)\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["init", "--yes"])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("Plug'n'Play"), "{stderr}");
+    assert!(!dir.join("dgen.toml").exists());
+}

@@ -202,6 +202,12 @@ impl Toolchain<'_> {
             vec![t.into(), "package_manager".into()]
         };
         c.must_exist(&manager, "package.json", "Node.js package file", true);
+        if self.package_manager == NodePackageManager::Yarn
+            && !self.in_workspace
+            && let Some(dir) = c.project_dir().map(std::path::Path::to_path_buf)
+        {
+            berry_check(c, &manager, &dir, ".");
+        }
         let lock = self.package_manager.lock_file();
         if let Some(dir) = c.project_dir()
             && !self.in_workspace
@@ -267,6 +273,51 @@ impl Toolchain<'_> {
             install_all: all,
         }
     }
+}
+
+/// What says that the project in `dir` uses Yarn 2 or later (Berry), if anything does: a
+/// `yarn.lock` with Berry's `__metadata:`, `.yarnrc.yml`, or `packageManager: yarn@2+`.
+pub fn berry_evidence(dir: &std::path::Path) -> Option<String> {
+    let lock = std::fs::read_to_string(dir.join("yarn.lock")).unwrap_or_default();
+    if lock.lines().any(|l| l.starts_with("__metadata:")) {
+        return Some("yarn.lock is a Yarn 2+ (Berry) lock file (`__metadata:`)".to_owned());
+    }
+    if dir.join(".yarnrc.yml").is_file() {
+        return Some(".yarnrc.yml configures Yarn 2+ (Berry)".to_owned());
+    }
+    let package: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("package.json")).ok()?).ok()?;
+    let field = package.get("packageManager")?.as_str()?;
+    let version = field.strip_prefix("yarn@")?;
+    (!version.starts_with("1.")).then(|| format!("package.json says packageManager \"{field}\""))
+}
+
+/// Refuses a Yarn 2+ (Berry) project: the image installs with Yarn 1, which cannot read Berry's
+/// lock file, so the build would fail at `--frozen-lockfile`.
+pub fn berry_check(c: &mut Checker<'_>, at: &[Seg<'_>], root: &std::path::Path, shown: &str) {
+    let Some(why) = berry_evidence(root) else {
+        return;
+    };
+    let pnp = !std::fs::read_to_string(root.join(".yarnrc.yml")).is_ok_and(|t| {
+        t.lines()
+            .any(|l| l.trim().starts_with("nodeLinker:") && l.contains("node-modules"))
+    });
+    let place = if shown == "." {
+        String::new()
+    } else {
+        format!(" (in {shown})")
+    };
+    c.error(
+        "yarn-berry",
+        at,
+        format!("{why}{place}: the image installs with Yarn 1 (classic), which cannot read it, so the build would fail"),
+        "Yarn 2+ is not supported",
+    )
+    .help = Some(if pnp {
+        "Plug'n'Play (Yarn's default linker) is not supported: switch to npm (`npm install --package-lock-only`) or pnpm (`pnpm import`, which reads yarn.lock), then set package_manager".to_owned()
+    } else {
+        "the node-modules linker is not supported yet: switch to npm (`npm install --package-lock-only`) or pnpm (`pnpm import`, which reads yarn.lock), then set package_manager".to_owned()
+    });
 }
 
 /// The package manager's template variables.

@@ -238,6 +238,9 @@ pub fn validate(
         return;
     }
     let shown_root = root_of(path);
+    if pm == NodePackageManager::Yarn {
+        super::berry_check(c, at, &root, &shown_root);
+    }
     for file in root_files(pm) {
         if root.join(&file).is_file() {
             continue;
