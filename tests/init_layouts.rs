@@ -524,6 +524,48 @@ fn requirements_that_name_the_project_with_extras() {
     assert!(steps[deps].contains("' requirements.txt requirements/base.txt "));
     assert!(steps[deps].contains("pyproject.toml server > /tmp/project-requirements.txt"));
     assert!(steps[deps].contains("-r requirements.txt -r /tmp/project-requirements.txt"));
+    // The filter, run as the build runs it (from the project's folder), drops only the lines
+    // that name the project, whatever their spelling.
+    let line = &steps[deps];
+    let start = line.find("python -c 'import os").unwrap() + "python -c '".len();
+    let code = &line[start..start + line[start..].find("' requirements.txt").unwrap()];
+    let probe = Case::files(
+        "probe",
+        &[
+            (
+                "requirements.txt",
+                "-r requirements/base.txt\n-e .[server]\n--editable=./\n.  # the app\nfile:.\nflask==3.1.3 \\\n    --hash=sha256:00\n./vendor/x.whl\n",
+            ),
+            (
+                "requirements/base.txt",
+                "-e .\n-e ./libs/x\nwaitress==3.0.2\n",
+            ),
+        ],
+    );
+    if Command::new("python3")
+        .args(["-c", "import re"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let out = Command::new("python3")
+            .args(["-c", code, "requirements.txt", "requirements/base.txt"])
+            .current_dir(&probe.dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            probe.read("requirements.txt"),
+            "-r requirements/base.txt\nflask==3.1.3 \\\n    --hash=sha256:00\n./vendor/x.whl\n"
+        );
+        assert_eq!(
+            probe.read("requirements/base.txt"),
+            "-e ./libs/x\nwaitress==3.0.2\n"
+        );
+    }
 
     // A manifest that drops the extra is refused at the line that asks for it.
     let edited = case

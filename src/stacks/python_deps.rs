@@ -170,7 +170,14 @@ fn is_url(value: &str) -> bool {
 /// Whether `requirement` is a local path rather than a PEP 508 name: `./x`, `../x`, `/x`,
 /// `x.whl`, `x.tar.gz`, `.`, or `name @ file:...`.
 fn local_path(requirement: &str) -> Option<&str> {
-    let first = requirement.split_whitespace().next().unwrap_or("");
+    let mut first = requirement.split_whitespace().next().unwrap_or("");
+    // `.[a, b]`: the extras may hold spaces.
+    if first.contains('[')
+        && !first.contains(']')
+        && let Some(close) = requirement.find(']')
+    {
+        first = &requirement[..=close];
+    }
     let archive = [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"]
         .iter()
         .any(|ext| first.ends_with(ext));
@@ -302,7 +309,7 @@ impl Walker<'_> {
                     continue; // a VCS checkout pip clones
                 }
                 let (path, extras) = split_extras(target.trim_start_matches("file:"));
-                if self.is_project(&base, path) {
+                if self.is_project(path) {
                     self.project_line(file, number, &line, extras);
                     continue;
                 }
@@ -321,11 +328,13 @@ impl Walker<'_> {
             }
             if let Some(target) = local_path(&line) {
                 let (path, extras) = split_extras(target);
-                if self.is_project(&base, path) {
+                if self.is_project(path) {
                     self.project_line(file, number, &line, extras);
                     continue;
                 }
-                match inside(&base, target.trim_start_matches("//")) {
+                // pip reads a local path against its working directory (the project), not
+                // against the requirements file's folder.
+                match inside("", path.trim_start_matches("//")) {
                     Some(path) if self.dir.join(&path).is_dir() => self.add(format!("{path}/"), at),
                     Some(path) if self.dir.join(&path).is_file() => self.add(path, at),
                     Some(path) => self.problem(
@@ -346,9 +355,10 @@ impl Walker<'_> {
         stack.pop();
     }
 
-    /// Whether a local path names the project itself (its root folder).
-    fn is_project(&self, base: &str, target: &str) -> bool {
-        inside(base, target.trim_end_matches('/')).is_some_and(|p| p.is_empty())
+    /// Whether a local path names the project itself (its root folder): pip reads it against
+    /// its working directory, the project.
+    fn is_project(&self, target: &str) -> bool {
+        inside("", target.trim_end_matches('/')).is_some_and(|p| p.is_empty())
     }
 
     fn project_line(&mut self, file: &str, number: usize, line: &str, extras: Vec<String>) {
@@ -477,10 +487,7 @@ mod tests {
                 "requirements.txt",
                 "-e .\n.[postgres, redis]\n--editable=./[s3]\nfile:.\nrequests==2.32.3\n-r requirements/prod.txt\n",
             ),
-            (
-                "requirements/prod.txt",
-                "-e ..[cli]\n./\ngunicorn==23.0.0\n",
-            ),
+            ("requirements/prod.txt", "-e .[cli]\n./\ngunicorn==23.0.0\n"),
             ("pyproject.toml", "[project]\nname='x'\n"),
         ]);
         let c = closure(dir.path(), "requirements.txt").unwrap();
