@@ -163,7 +163,11 @@ pub(crate) fn subcommand(args: &[String]) -> Option<&str> {
 /// running it)? pip/uv/poetry/pipenv/pdm, npm/yarn/pnpm/bun, go mod, cargo fetch/chef,
 /// Maven/Gradle dependency goals, bundler, composer, dotnet restore.
 pub(crate) fn installs_dependencies(cmds: &[Vec<String>]) -> bool {
-    if !pip_installs(cmds).is_empty() {
+    // `pip install --no-deps` installs the project itself, not its dependencies.
+    if pip_installs(cmds)
+        .iter()
+        .any(|args| !args.iter().any(|a| a == "--no-deps"))
+    {
         return true;
     }
     cmds.iter().any(|cmd| {

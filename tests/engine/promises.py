@@ -41,6 +41,9 @@ FORBIDDEN_IN_APP_DIR = {".git", "__pycache__", ".venv", "venv", ".env", "pyvenv.
 PACKAGE_CACHES = re.compile(r"/\.cache/(?:pip|uv|pypoetry|yarn)(?:/|$)|/\.npm/_cacache(?:/|$)|/pnpm/store(?:/|$)|/\.pnpm-store(?:/|$)|/(?:pypoetry|poetry_cache|pip-cache|uv-cache)(?:/|$)")
 DEPENDENCY_INSTALL = re.compile(r"\b(?:pip3? install|uv sync|uv pip install|poetry install|npm (?:ci|install)|"
                                 r"yarn install|pnpm install|go mod download|cargo fetch)\b")
+# `pip install --no-deps` after the sources installs the project itself (a wheel built from them,
+# `[python] install_project`), not its dependencies: it runs again after a source edit, as it must.
+PROJECT_INSTALL = re.compile(r"\bpip3? install\b[^&;|]*--no-deps")
 # (Rust: the dependency layer is the `cargo fetch && cargo build` of a stub; the later `cargo build`
 # compiles the package itself and runs again after every source edit, as it must.)
 BUILD_STEP = re.compile(r"^#(\d+) \[(?:[^\]]+ )?\d+/\d+\] (.+)$")
@@ -315,7 +318,7 @@ class ExampleCheck:
             self.metrics.warm_s = build.seconds
             steps = build_steps(build.output)
             installs = [(instr, cached) for instr, cached in steps if instr.startswith("RUN")
-                        and DEPENDENCY_INSTALL.search(instr)]
+                        and DEPENDENCY_INSTALL.search(instr) and not PROJECT_INSTALL.search(instr)]
             if not installs and not DEPENDENCY_INSTALL.search(self.example.dockerfile_text()):
                 if all(cached for _, cached in steps):
                     raise Broken(f"editing {edited} changed no build step: is it copied into the image?")

@@ -398,3 +398,424 @@ fn sources_the_dockerignore_would_keep_out() {
     assert!(stderr.contains("error[source-secret]"), "{stderr}");
     assert!(!case.dir.join("Dockerfile").exists());
 }
+
+/// The install of the project itself: dependencies first (before any source), then a `project`
+/// stage that builds the wheel after its build backend, then the wheel installed `--no-deps`
+/// after the sources in the final stage.
+fn assert_project_install_order(dockerfile: &str, source_copy: &str) {
+    let steps = instructions(dockerfile);
+    let deps = position(&steps, "python -m venv /opt/venv");
+    let stage = position(&steps, "FROM builder AS project");
+    let backend = position(&steps, "pip install -r /tmp/build-requirements.txt");
+    let source_in_stage = steps
+        .iter()
+        .enumerate()
+        .position(|(i, s)| i > stage && s.contains(source_copy))
+        .unwrap_or_else(|| panic!("no {source_copy} in the project stage: {dockerfile}"));
+    let wheel = position(
+        &steps,
+        "pip wheel --no-deps --no-build-isolation --no-index",
+    );
+    let runtime = steps
+        .iter()
+        .rposition(|s| s.starts_with("FROM python:"))
+        .unwrap();
+    let source_final = steps
+        .iter()
+        .enumerate()
+        .position(|(i, s)| i > runtime && s.contains(source_copy))
+        .unwrap();
+    let install = position(&steps, "pip install --no-cache-dir --no-deps --no-index");
+    let user = position(&steps, "USER ");
+    assert!(
+        deps < stage
+            && stage < backend
+            && backend < source_in_stage
+            && source_in_stage < wheel
+            && wheel < runtime
+            && runtime < source_final
+            && source_final < install
+            && install < user,
+        "{dockerfile}"
+    );
+    assert!(steps[install].contains("--mount=type=bind,from=project,source=/wheels"));
+    assert!(
+        steps[install].contains("&& pip check"),
+        "{}",
+        steps[install]
+    );
+    // Never a whole-context install before the sources, and no source in the dependency stage.
+    for step in &steps[..stage] {
+        assert!(
+            !(step.starts_with("COPY") && step.contains(source_copy)),
+            "{step}"
+        );
+        assert!(!step.contains("pip install ."), "{step}");
+    }
+}
+
+#[test]
+fn a_pep621_package_in_a_src_layout_is_installed_after_its_dependencies() {
+    let case = Case::fixture("pep621-package-src");
+    let (m, _) = case.init_and_render();
+    let python = m.python.unwrap();
+    assert_eq!(python.requirements, "pyproject.toml");
+    assert!(python.install_project);
+    // The readme pyproject.toml names is read by the build backend.
+    assert_eq!(python.project_files, vec!["README.md"]);
+    assert!(python.optional_dependencies.is_empty(), "dev stays out");
+    assert_eq!(m.app.sources, vec!["src"]);
+    let text = case.read("dgen.toml");
+    assert!(
+        text.contains("[build-system] build-backend =") && text.contains("\"hatchling.build\"."),
+        "{text}"
+    );
+    let dockerfile = case.read("Dockerfile");
+    assert_project_install_order(&dockerfile, "COPY src ./src");
+    let steps = instructions(&dockerfile);
+    let readme = position(&steps, "COPY README.md ./README.md");
+    assert!(readme > position(&steps, "FROM builder AS project"));
+    // The readme is copied into the build stage only.
+    assert!(
+        readme
+            < steps
+                .iter()
+                .rposition(|s| s.starts_with("FROM python:"))
+                .unwrap()
+    );
+    // `dgen check` is clean on what render wrote: its own lint verdicts see no P09 break.
+    let out = case.dgen(&["check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn requirements_that_name_the_project_with_extras() {
+    let case = Case::fixture("requirements-project-extras");
+    let (m, stderr) = case.init_and_render();
+    let python = m.python.unwrap();
+    assert_eq!(python.requirements, "requirements.txt");
+    assert_eq!(python.requirements_includes, vec!["requirements/base.txt"]);
+    assert!(python.install_project);
+    assert_eq!(python.optional_dependencies, vec!["server"]);
+    assert_eq!(python.project_files, vec!["LICENSE"]);
+    assert_eq!(
+        m.app.command,
+        vec!["inventory-serve"],
+        "the Procfile's console script"
+    );
+    assert!(!stderr.contains("editable install"), "{stderr}");
+    let text = case.read("dgen.toml");
+    assert!(
+        text.contains("requirements.txt:2: `-e .[server]`"),
+        "{text}"
+    );
+    let dockerfile = case.read("Dockerfile");
+    assert_project_install_order(&dockerfile, "COPY inventory ./inventory");
+    let steps = instructions(&dockerfile);
+    // pyproject.toml joins the dependency files; the project's lines are dropped from every
+    // requirements file before the install, and its declared dependencies and the extra added.
+    position(&steps, "COPY requirements.txt pyproject.toml ./");
+    let deps = position(&steps, "python -m venv /opt/venv");
+    assert!(steps[deps].contains("' requirements.txt requirements/base.txt "));
+    assert!(steps[deps].contains("pyproject.toml server > /tmp/project-requirements.txt"));
+    assert!(steps[deps].contains("-r requirements.txt -r /tmp/project-requirements.txt"));
+    // The filter, run as the build runs it (from the project's folder), drops only the lines
+    // that name the project, whatever their spelling.
+    let line = &steps[deps];
+    let start = line.find("python -c 'import os").unwrap() + "python -c '".len();
+    let code = &line[start..start + line[start..].find("' requirements.txt").unwrap()];
+    let probe = Case::files(
+        "probe",
+        &[
+            (
+                "requirements.txt",
+                "-r requirements/base.txt\n-e .[server]\n--editable=./\n.  # the app\nfile:.\nflask==3.1.3 \\\n    --hash=sha256:00\n./vendor/x.whl\n",
+            ),
+            (
+                "requirements/base.txt",
+                "-e .\n-e ./libs/x\nwaitress==3.0.2\n",
+            ),
+        ],
+    );
+    if Command::new("python3")
+        .args(["-c", "import re"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let out = Command::new("python3")
+            .args(["-c", code, "requirements.txt", "requirements/base.txt"])
+            .current_dir(&probe.dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            probe.read("requirements.txt"),
+            "-r requirements/base.txt\nflask==3.1.3 \\\n    --hash=sha256:00\n./vendor/x.whl\n"
+        );
+        assert_eq!(
+            probe.read("requirements/base.txt"),
+            "-e ./libs/x\nwaitress==3.0.2\n"
+        );
+    }
+
+    // A manifest that drops the extra is refused at the line that asks for it.
+    let edited = case
+        .read("dgen.toml")
+        .replace("optional_dependencies = [\"server\"]", "");
+    std::fs::write(case.dir.join("dgen.toml"), &edited).unwrap();
+    let out = case.dgen(&["render"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("requirements.txt:2: `-e .[server]` asks for the extra `server`"),
+        "{stderr}"
+    );
+    // Without install_project the line is refused with the fix.
+    let edited = case
+        .read("dgen.toml")
+        .replace("install_project = true", "install_project = false")
+        .replace("project_files = [\"LICENSE\"]", "");
+    std::fs::write(case.dir.join("dgen.toml"), &edited).unwrap();
+    let out = case.dgen(&["render"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("requirements.txt:2: `-e .[server]` installs the project itself"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("install_project = true"), "{stderr}");
+}
+
+#[test]
+fn install_project_refuses_what_would_break_the_build() {
+    let manifest = "name = \"t\"\nstack = \"python\"\n[app]\ncommand = [\"t\"]\nsources = [\"t\"]\n[python]\nrequirements = \"pyproject.toml\"\ninstall_project = true\n[healthcheck]\nenabled = false\n";
+    let render = |files: &[(&str, &str)]| {
+        let mut all = vec![("dgen.toml", manifest), ("t/__init__.py", "")];
+        all.extend_from_slice(files);
+        let case = Case::files("t", &all);
+        let out = case.dgen(&["render"]);
+        assert!(!case.dir.join("Dockerfile").exists(), "nothing written");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // The readme the backend reads is not copied.
+    let (code, stderr) = render(&[
+        (
+            "pyproject.toml",
+            "[build-system]\nrequires = [\"flit_core>=3.9\"]\nbuild-backend = \"flit_core.buildapi\"\n[project]\nname = \"t\"\nversion = \"1\"\ndescription = \"x\"\nreadme = \"docs/README.rst\"\ndependencies = []\n",
+        ),
+        ("docs/README.rst", "t"),
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("reads docs/README.rst (pyproject.toml [project] readme)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("add \"docs/README.rst\" to [python] project_files"));
+    // Not a package: no build system.
+    let (code, stderr) = render(&[(
+        "pyproject.toml",
+        "[project]\nname = \"t\"\nversion = \"1\"\ndependencies = []\n",
+    )]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("the project is not a package"), "{stderr}");
+    // Not a package: PDM says so.
+    let (code, stderr) = render(&[(
+        "pyproject.toml",
+        "[build-system]\nrequires = [\"pdm-backend\"]\nbuild-backend = \"pdm.backend\"\n[project]\nname = \"t\"\nversion = \"1\"\ndependencies = []\n[tool.pdm]\ndistribution = false\n",
+    )]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("distribution = false"), "{stderr}");
+    // A package that pdm-backend builds renders.
+    let (code, stderr) = {
+        let case = Case::files(
+            "t",
+            &[
+                ("dgen.toml", manifest),
+                ("t/__init__.py", ""),
+                (
+                    "pyproject.toml",
+                    "[build-system]\nrequires = [\"pdm-backend\"]\nbuild-backend = \"pdm.backend\"\n[project]\nname = \"t\"\nversion = \"1\"\ndependencies = [\"click==8.1.8\"]\n",
+                ),
+            ],
+        );
+        let out = case.dgen(&["render"]);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn a_project_that_is_not_a_package_is_not_installed() {
+    // PEP 621 without a build system: dependencies only, as before.
+    let case = Case::files(
+        "plain",
+        &[
+            (
+                "pyproject.toml",
+                "[project]\nname = \"plain\"\nversion = \"0\"\nrequires-python = \">=3.12\"\ndependencies = [\"flask==3.1.3\", \"gunicorn==23.0.0\"]\n",
+            ),
+            (
+                "app.py",
+                "from flask import Flask\n\napp = Flask(__name__)\n",
+            ),
+        ],
+    );
+    let (m, _) = case.init_and_render();
+    assert!(!m.python.unwrap().install_project);
+    assert!(!case.read("Dockerfile").contains("AS project"));
+    // uv says the project is not a package: neither.
+    let case = Case::files(
+        "uvflag",
+        &[
+            (
+                "pyproject.toml",
+                "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n[project]\nname = \"uvflag\"\nversion = \"0\"\nrequires-python = \">=3.12\"\ndependencies = [\"flask==3.1.3\", \"gunicorn==23.0.0\"]\n[tool.uv]\npackage = false\n",
+            ),
+            (
+                "app.py",
+                "from flask import Flask\n\napp = Flask(__name__)\n",
+            ),
+        ],
+    );
+    let out = case.dgen(&["init", "--yes"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // [tool.uv] makes it a uv project, which installs without the project.
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!case.read("dgen.toml").contains("install_project"));
+}
+
+/// A hand-written pdm.lock in PDM's format (lock_version 4.5, `inherit_metadata`).
+const PDM_LOCK: &str = r#"# This file is @generated by PDM.
+[metadata]
+groups = ["default", "dev"]
+strategy = ["inherit_metadata"]
+lock_version = "4.5.0"
+content_hash = "sha256:00"
+
+[[metadata.targets]]
+requires_python = ">=3.12"
+
+[[package]]
+name = "flask"
+version = "3.1.3"
+requires_python = ">=3.9"
+summary = "A simple framework for building complex web applications."
+groups = ["default"]
+dependencies = ["werkzeug>=3.1"]
+files = [
+    {file = "flask-3.1.3-py3-none-any.whl", hash = "sha256:aa"},
+    {file = "flask-3.1.3.tar.gz", hash = "sha256:bb"},
+]
+
+[[package]]
+name = "gunicorn"
+version = "23.0.0"
+requires_python = ">=3.7"
+summary = "WSGI HTTP Server for UNIX"
+groups = ["default"]
+marker = "sys_platform != \"win32\""
+files = [
+    {file = "gunicorn-23.0.0-py3-none-any.whl", hash = "sha256:cc"},
+]
+
+[[package]]
+name = "pytest"
+version = "8.3.5"
+summary = "pytest: simple powerful testing with Python"
+groups = ["dev"]
+files = [
+    {file = "pytest-8.3.5-py3-none-any.whl", hash = "sha256:dd"},
+]
+"#;
+
+#[test]
+fn a_pdm_lock_is_installed_with_its_hashes_and_old_locks_are_refused() {
+    let pyproject = "[project]\nname = \"pdm-web\"\nversion = \"0.1.0\"\nrequires-python = \">=3.12\"\ndependencies = [\"flask==3.1.3\", \"gunicorn==23.0.0\"]\n[dependency-groups]\ndev = [\"pytest==8.3.5\"]\n[tool.pdm]\ndistribution = false\n";
+    let app = "from flask import Flask\n\napp = Flask(__name__)\n";
+    let case = Case::files(
+        "pdm-web",
+        &[
+            ("pyproject.toml", pyproject),
+            ("pdm.lock", PDM_LOCK),
+            ("app.py", app),
+        ],
+    );
+    let (m, stderr) = case.init_and_render();
+    let python = m.python.unwrap();
+    assert_eq!(
+        python.package_manager,
+        dgen::stacks::python::PythonPackageManager::Pip
+    );
+    assert_eq!(python.requirements, "pdm.lock");
+    assert!(!python.install_project, "distribution = false");
+    assert!(!stderr.contains("pdm export"), "{stderr}");
+    let steps = instructions(&case.read("Dockerfile"));
+    let copy = position(&steps, "COPY pdm.lock ./");
+    let install = position(&steps, "groups = {\"default\", *sys.argv[2:]}");
+    let source = position(&steps, "COPY app.py ./app.py");
+    assert!(copy < install && install < source);
+    assert!(steps[install].contains("pdm.lock > /tmp/requirements.txt"));
+
+    // The one-liner, run on the lock, gives the default group pinned, with markers and hashes.
+    let line = &steps[install];
+    let start = line.find("python -c '").unwrap() + "python -c '".len();
+    let code = &line[start..start + line[start..].find("' pdm.lock").unwrap()];
+    if let Ok(out) = Command::new("python3")
+        .args(["-c", "import sys, tomllib"])
+        .output()
+        && out.status.success()
+    {
+        let out = Command::new("python3")
+            .args(["-c", code, "pdm.lock"])
+            .current_dir(&case.dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            "flask==3.1.3 --hash=sha256:aa --hash=sha256:bb\ngunicorn==23.0.0 ; sys_platform != \"win32\" --hash=sha256:cc\n"
+        );
+    }
+
+    // An older lock without per-package groups: init says how to relock, writes nothing.
+    let old = PDM_LOCK
+        .replace("groups = [\"default\"]\n", "")
+        .replace("groups = [\"dev\"]\n", "")
+        .replace("strategy = [\"inherit_metadata\"]\n", "");
+    let case = Case::files(
+        "pdm-old",
+        &[
+            ("pyproject.toml", pyproject),
+            ("pdm.lock", &old),
+            ("app.py", app),
+        ],
+    );
+    let stderr = case.init_refused();
+    assert!(
+        stderr.contains("does not say which group each package belongs to"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("pdm lock --strategy inherit_metadata"),
+        "{stderr}"
+    );
+}

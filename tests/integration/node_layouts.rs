@@ -495,3 +495,193 @@ fn other_start_scripts() {
     assert!(rendered.contains("COPY views ./views"), "{rendered}");
     assert!(rendered.contains("CMD [\"node\", \"build/index.js\"]"));
 }
+
+/// The non-comment instructions of a Dockerfile, continuations joined.
+fn steps(dockerfile: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in dockerfile.lines() {
+        if line.trim_start().starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        match line.strip_suffix('\\') {
+            Some(body) => current.push_str(body),
+            None => {
+                current.push_str(line);
+                out.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    out
+}
+
+fn at(steps: &[String], needle: &str) -> usize {
+    steps
+        .iter()
+        .position(|s| s.contains(needle))
+        .unwrap_or_else(|| panic!("no `{needle}` in {steps:#?}"))
+}
+
+#[test]
+fn workspace_packages_built_before_the_service_uses_them() {
+    let case = Case::new("node-workspace-build", false);
+    case.write("package-lock.json", "{}\n");
+    case.init("apps/api");
+    let m = manifest(&case.read("apps/api/dgen.toml"));
+    let node = m.node.clone().unwrap();
+    assert_eq!(node.workspace_packages, ["packages/shared"]);
+    assert_eq!(node.workspace_builds, ["packages/shared/dist"]);
+    case.render_matches_example("apps/api", &WORKSPACE_FILES);
+    let dockerfile = case.read("apps/api/Dockerfile");
+    let s = steps(&dockerfile);
+    // The dev dependencies of the built package too, then its sources, then its build script.
+    let stage = at(&s, "FROM deps AS build");
+    let all = at(&s, "--workspace packages/shared --include-workspace-root");
+    let copy = s
+        .iter()
+        .position(|x| x == "COPY packages/shared ./packages/shared")
+        .unwrap();
+    let build = at(
+        &s,
+        "RUN [\"npm\", \"run\", \"build\", \"--workspace\", \"packages/shared\"]",
+    );
+    assert!(stage < all && all < copy && copy < build, "{dockerfile}");
+    // The final image takes the sources from the context and only the output from the build.
+    let runtime = s.iter().rposition(|x| x.starts_with("FROM node:")).unwrap();
+    let output = at(
+        &s,
+        "COPY --from=build /app/packages/shared/dist ./packages/shared/dist",
+    );
+    assert!(runtime < output);
+    assert!(
+        !s[runtime..]
+            .iter()
+            .any(|x| x.contains("--from=build /app/packages/shared "))
+    );
+    // A local build output is never sent.
+    let ignore = case.read("apps/api/Dockerfile.dockerignore");
+    let tail: Vec<&str> = ignore.lines().rev().take(1).collect();
+    assert_eq!(tail, ["packages/shared/dist"], "{ignore}");
+
+    // pnpm and Yarn 1 run the package's script their own way.
+    let text = case.read("apps/api/dgen.toml");
+    for (pm, run) in [
+        (
+            "pnpm",
+            "RUN [\"pnpm\", \"--filter\", \"{packages/shared}\", \"run\", \"build\"]",
+        ),
+        (
+            "yarn",
+            "RUN [\"yarn\", \"--cwd\", \"packages/shared\", \"run\", \"build\"]",
+        ),
+    ] {
+        let lock = match pm {
+            "pnpm" => "pnpm-lock.yaml",
+            _ => "yarn.lock",
+        };
+        case.write(lock, "\n");
+        if pm == "pnpm" {
+            case.write(
+                "pnpm-workspace.yaml",
+                "packages:\n  - apps/*\n  - packages/*\n",
+            );
+        }
+        case.write(
+            "apps/api/dgen.toml",
+            &text.replace(
+                "package_manager = \"npm\"",
+                &format!("package_manager = \"{pm}\""),
+            ),
+        );
+        let out = case.dgen("apps/api", &["render", "--quiet"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(case.read("apps/api/Dockerfile").contains(run), "{pm}");
+    }
+
+    // Refused: an output outside the packages, a package without a build script.
+    for (value, message) in [
+        (
+            "[\"apps/api/dist\"]",
+            "is not inside one of [node] workspace_packages",
+        ),
+        (
+            "[\"packages/shared/../x\"]",
+            "must be a plain relative path",
+        ),
+    ] {
+        case.write(
+            "apps/api/dgen.toml",
+            &text.replace("[\"packages/shared/dist\"]", value),
+        );
+        let out = case.dgen("apps/api", &["render", "--quiet"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(message), "{stderr}");
+    }
+    case.write("apps/api/dgen.toml", &text);
+    let package = case
+        .read("packages/shared/package.json")
+        .replace("\"build\": \"tsc -p tsconfig.json\"", "\"check\": \"tsc\"");
+    case.write("packages/shared/package.json", &package);
+    let out = case.dgen("apps/api", &["render", "--quiet"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("packages/shared/package.json has no `build` script"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn yarn_berry_is_refused_with_the_way_out() {
+    // A Berry workspace (node-modules linker): Yarn 1 cannot read its lock file.
+    let case = Case::new("node-npm-workspace", false);
+    case.write(
+        "yarn.lock",
+        "__metadata:\n  version: 8\n  cacheKey: 10c0\n\n\"ms@npm:2.1.3\":\n  version: 2.1.3\n",
+    );
+    case.write(".yarnrc.yml", "nodeLinker: node-modules\n");
+    let out = case.dgen("apps/api", &["init", "--yes"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!case.root.join("apps/api/dgen.toml").exists());
+    assert!(
+        stderr.contains("yarn.lock is a Yarn 2+ (Berry) lock file (`__metadata:`) (in ../..)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("node-modules linker is not supported yet"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pnpm import"), "{stderr}");
+
+    // A plain project with Plug'n'Play (no nodeLinker): refused, PnP named.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("package.json"),
+        r#"{"name": "b", "packageManager": "yarn@4.5.0", "scripts": {"start": "node server.js"}}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("yarn.lock"), "__metadata:\n  version: 8\n").unwrap();
+    std::fs::write(
+        dir.join("server.js"),
+        "require('http').createServer().listen(3000)\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["init", "--yes"])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("Plug'n'Play"), "{stderr}");
+    assert!(!dir.join("dgen.toml").exists());
+}

@@ -7,9 +7,9 @@
 //! built from standard-library source in the build stage (see [`super::compiled`]).
 //! Templates: `templates/` in this folder, named `go/<file>`.
 //!
-//! Examples (rendered and compared by `tests/examples.rs`): `examples/go-http`,
+//! Examples (rendered and compared by `tests/integration/examples.rs`): `examples/go-http`,
 //! `examples/go-multiarch`, `examples/go-scratch`.
-//! `dgen init` fixtures: `tests/fixtures/init/go-cmd`. Practice tests: `tests/practices_go.rs`.
+//! `dgen init` fixtures: `tests/fixtures/init/go-cmd`. Practice tests: `tests/integration/practices_go.rs`.
 
 pub(crate) mod init;
 

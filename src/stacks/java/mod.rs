@@ -11,10 +11,10 @@
 //! with `wrapper = false` it uses the official `maven` or `gradle` image, which is that same JDK
 //! with the tool installed.
 //!
-//! Examples (rendered and compared by `tests/examples.rs`): `examples/java-gradle`,
+//! Examples (rendered and compared by `tests/integration/examples.rs`): `examples/java-gradle`,
 //! `examples/java-maven`.
 //! `dgen init` fixtures: `tests/fixtures/init/java-gradle`, `tests/fixtures/init/java-maven`.
-//! Practice tests: `tests/practices_java.rs`.
+//! Practice tests: `tests/integration/practices_java.rs`.
 
 pub(crate) mod init;
 

@@ -8,11 +8,12 @@
 //! The package-manager parts (settings, checks, template variables, `node/macros.j2`)
 //! are shared with the static-site stack's optional Node.js build stage.
 //!
-//! Examples (rendered and compared by `tests/examples.rs`): `examples/node-express`,
+//! Examples (rendered and compared by `tests/integration/examples.rs`): `examples/node-express`,
 //! `examples/node-express-tsc`, `examples/node-fastify`, `examples/node-npm-workspace/apps/api`,
-//! `examples/node-nx`, `examples/node-pnpm-workspace/apps/web`, `examples/node-typescript`.
+//! `examples/node-nx`, `examples/node-pnpm-workspace/apps/web`, `examples/node-typescript`,
+//! `examples/node-workspace-build/apps/api`.
 //! `dgen init` fixtures: `tests/fixtures/init/node-pnpm`. Practice tests:
-//! `tests/practices_node.rs`, `tests/node_layouts.rs`.
+//! `tests/integration/practices_node.rs`, `tests/integration/node_layouts.rs`.
 
 pub(crate) mod init;
 
@@ -71,6 +72,13 @@ pub struct NodeSettings {
     /// `workspace`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub workspace_packages: Vec<String>,
+    /// The build output of workspace packages that must be built before the service can use
+    /// them (their `main` points at it), as folders from the workspace root, in build order,
+    /// e.g. `["packages/shared/dist"]`: the package (one of `workspace_packages`) gets its
+    /// `build` script run in the build stage, with the dev dependencies, and only this folder is
+    /// copied from there into the final image, beside the package's sources.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workspace_builds: Vec<String>,
 }
 
 impl Default for NodeSettings {
@@ -85,6 +93,7 @@ impl Default for NodeSettings {
             assets: Vec::new(),
             workspace: None,
             workspace_packages: Vec::new(),
+            workspace_builds: Vec::new(),
         }
     }
 }
@@ -205,6 +214,12 @@ impl Toolchain<'_> {
             vec![t.into(), "package_manager".into()]
         };
         c.must_exist(&manager, "package.json", "Node.js package file", true);
+        if self.package_manager == NodePackageManager::Yarn
+            && !self.in_workspace
+            && let Some(dir) = c.project_dir().map(std::path::Path::to_path_buf)
+        {
+            berry_check(c, &manager, &dir, ".");
+        }
         let lock = self.package_manager.lock_file();
         if let Some(dir) = c.project_dir()
             && !self.in_workspace
@@ -270,6 +285,51 @@ impl Toolchain<'_> {
             install_all: all,
         }
     }
+}
+
+/// What says that the project in `dir` uses Yarn 2 or later (Berry), if anything does: a
+/// `yarn.lock` with Berry's `__metadata:`, `.yarnrc.yml`, or `packageManager: yarn@2+`.
+pub fn berry_evidence(dir: &std::path::Path) -> Option<String> {
+    let lock = std::fs::read_to_string(dir.join("yarn.lock")).unwrap_or_default();
+    if lock.lines().any(|l| l.starts_with("__metadata:")) {
+        return Some("yarn.lock is a Yarn 2+ (Berry) lock file (`__metadata:`)".to_owned());
+    }
+    if dir.join(".yarnrc.yml").is_file() {
+        return Some(".yarnrc.yml configures Yarn 2+ (Berry)".to_owned());
+    }
+    let package: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("package.json")).ok()?).ok()?;
+    let field = package.get("packageManager")?.as_str()?;
+    let version = field.strip_prefix("yarn@")?;
+    (!version.starts_with("1.")).then(|| format!("package.json says packageManager \"{field}\""))
+}
+
+/// Refuses a Yarn 2+ (Berry) project: the image installs with Yarn 1, which cannot read Berry's
+/// lock file, so the build would fail at `--frozen-lockfile`.
+pub fn berry_check(c: &mut Checker<'_>, at: &[Seg<'_>], root: &std::path::Path, shown: &str) {
+    let Some(why) = berry_evidence(root) else {
+        return;
+    };
+    let pnp = !std::fs::read_to_string(root.join(".yarnrc.yml")).is_ok_and(|t| {
+        t.lines()
+            .any(|l| l.trim().starts_with("nodeLinker:") && l.contains("node-modules"))
+    });
+    let place = if shown == "." {
+        String::new()
+    } else {
+        format!(" (in {shown})")
+    };
+    c.error(
+        "yarn-berry",
+        at,
+        format!("{why}{place}: the image installs with Yarn 1 (classic), which cannot read it, so the build would fail"),
+        "Yarn 2+ is not supported",
+    )
+    .help = Some(if pnp {
+        "Plug'n'Play (Yarn's default linker) is not supported: switch to npm (`npm install --package-lock-only`) or pnpm (`pnpm import`, which reads yarn.lock), then set package_manager".to_owned()
+    } else {
+        "the node-modules linker is not supported yet: switch to npm (`npm install --package-lock-only`) or pnpm (`pnpm import`, which reads yarn.lock), then set package_manager".to_owned()
+    });
 }
 
 /// The package manager's template variables.
@@ -481,7 +541,8 @@ impl Stack for Node {
                 &s.workspace_packages,
                 &manifest.app.sources,
             );
-        } else if !s.workspace_packages.is_empty() {
+            workspace::validate_builds(c, path, &s.workspace_packages, &s.workspace_builds);
+        } else if !s.workspace_packages.is_empty() || !s.workspace_builds.is_empty() {
             c.error(
                 "node-workspace",
                 &["node".into(), "workspace_packages".into()],
@@ -532,7 +593,13 @@ impl Stack for Node {
         let has_build = !s.build.is_empty();
         let pm = toolchain(&s).context();
         let ws = s.workspace.as_deref().map(|path| {
-            workspace::context(s.package_manager, path, &s.workspace_packages, pm.cache)
+            workspace::context(
+                s.package_manager,
+                path,
+                &s.workspace_packages,
+                &s.workspace_builds,
+                pm.cache,
+            )
         });
         let compose_build = ws.as_ref().map(|ws| ComposeBuild {
             context: ws.root.clone(),

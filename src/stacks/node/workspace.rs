@@ -31,6 +31,19 @@ pub struct WorkspaceContext {
     /// Installs the closure with dev dependencies, and the root's own (build tools often live
     /// there).
     pub install_all: String,
+    /// The workspace packages built in the build stage, in order.
+    pub builds: Vec<BuildStep>,
+}
+
+/// One workspace package's build.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildStep {
+    /// The package folder.
+    pub package: String,
+    /// Its output, relative to the workspace root, e.g. `packages/shared/dist`.
+    pub output: String,
+    /// The command, exec form: the package's `build` script.
+    pub command: Vec<String>,
 }
 
 /// `../..` for `apps/api`.
@@ -53,8 +66,13 @@ pub fn context(
     pm: NodePackageManager,
     path: &str,
     packages: &[String],
+    builds: &[String],
     cache: &str,
 ) -> WorkspaceContext {
+    let builds: Vec<(String, String)> = builds
+        .iter()
+        .filter_map(|output| split_build(packages, output))
+        .collect();
     let path = path.trim_end_matches('/').to_owned();
     let packages: Vec<String> = packages
         .iter()
@@ -65,7 +83,13 @@ pub fn context(
     let (production, all) = match pm {
         NodePackageManager::Npm => (
             format!("npm ci --omit=dev --workspace {path} --no-audit --no-fund"),
-            format!("npm ci --workspace {path} --include-workspace-root --no-audit --no-fund"),
+            format!(
+                "npm ci --workspace {path}{} --include-workspace-root --no-audit --no-fund",
+                builds
+                    .iter()
+                    .map(|(package, _)| format!(" --workspace {package}"))
+                    .collect::<String>()
+            ),
         ),
         NodePackageManager::Yarn => (
             format!(
@@ -90,7 +114,46 @@ pub fn context(
         path,
         install_production: format!("{production} \\\n    && mkdir -p node_modules"),
         install_all: all,
+        builds: builds
+            .into_iter()
+            .map(|(package, output)| {
+                let words: Vec<String> = match pm {
+                    NodePackageManager::Npm => ["npm", "run", "build", "--workspace", &package]
+                        .map(str::to_owned)
+                        .to_vec(),
+                    NodePackageManager::Pnpm => [
+                        "pnpm",
+                        "--filter",
+                        &format!("{{{package}}}"),
+                        "run",
+                        "build",
+                    ]
+                    .map(str::to_owned)
+                    .to_vec(),
+                    NodePackageManager::Yarn => ["yarn", "--cwd", &package, "run", "build"]
+                        .map(str::to_owned)
+                        .to_vec(),
+                };
+                BuildStep {
+                    output: format!("{package}/{output}"),
+                    command: words,
+                    package,
+                }
+            })
+            .collect(),
     }
+}
+
+/// `packages/shared/dist` as (`packages/shared`, `dist`): the longest workspace package that
+/// holds the output folder.
+fn split_build(packages: &[String], output: &str) -> Option<(String, String)> {
+    let output = output.trim_end_matches('/');
+    packages
+        .iter()
+        .map(|p| p.trim_end_matches('/'))
+        .filter(|p| output.starts_with(&format!("{p}/")))
+        .max_by_key(|p| p.len())
+        .map(|p| (p.to_owned(), output[p.len() + 1..].to_owned()))
 }
 
 /// Checks the workspace settings and, with the project directory, that the workspace root has
@@ -175,6 +238,9 @@ pub fn validate(
         return;
     }
     let shown_root = root_of(path);
+    if pm == NodePackageManager::Yarn {
+        super::berry_check(c, at, &root, &shown_root);
+    }
     for file in root_files(pm) {
         if root.join(&file).is_file() {
             continue;
@@ -216,6 +282,52 @@ pub fn validate(
     }
 }
 
+/// Checks `workspace_builds`: each is one of the workspace packages, with a plain output folder
+/// and a `build` script in its package.json.
+pub fn validate_builds(c: &mut Checker<'_>, path: &str, packages: &[String], builds: &[String]) {
+    let root = c
+        .project_dir()
+        .filter(|_| is_plain_relative_path(path))
+        .map(|dir| dir.join(root_of(path)));
+    for (i, output) in builds.iter().enumerate() {
+        let at = ["node".into(), "workspace_builds".into(), i.into()];
+        if !is_plain_relative_path(output) {
+            c.error(
+                "node-workspace",
+                &at,
+                format!("workspace build output `{output}` must be a plain relative path"),
+                "expected e.g. \"packages/shared/dist\"",
+            );
+            continue;
+        }
+        let Some((package, _)) = split_build(packages, output) else {
+            c.error(
+                "node-workspace",
+                &at,
+                format!("`{output}` is not inside one of [node] workspace_packages"),
+                "not a workspace package's output",
+            )
+            .help = Some("name the output folder under the package's folder, e.g. \"packages/shared/dist\", and list the package in workspace_packages".to_owned());
+            continue;
+        };
+        let Some(ws_root) = &root else { continue };
+        let manifest = ws_root.join(&package).join("package.json");
+        let has_build = std::fs::read_to_string(&manifest)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .is_some_and(|j| j.get("scripts").and_then(|s| s.get("build")).is_some());
+        if manifest.is_file() && !has_build {
+            c.error(
+                "node-workspace",
+                &at,
+                format!("{package}/package.json has no `build` script"),
+                "nothing to run",
+            )
+            .help = Some("add a `build` script to the package, or remove this entry".to_owned());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,7 +342,7 @@ mod tests {
     #[test]
     fn each_manager_installs_only_the_closure_for_production() {
         let packages = vec!["packages/shared/".to_owned()];
-        let npm = context(NodePackageManager::Npm, "apps/api", &packages, "/c");
+        let npm = context(NodePackageManager::Npm, "apps/api", &packages, &[], "/c");
         assert!(npm.install_production.contains("--workspace apps/api"));
         assert!(npm.install_production.contains("--omit=dev"));
         assert!(!npm.install_all.contains("--omit=dev"));
@@ -238,14 +350,14 @@ mod tests {
             npm.manifests,
             ["apps/api/package.json", "packages/shared/package.json"]
         );
-        let pnpm = context(NodePackageManager::Pnpm, "apps/api", &packages, "/c");
+        let pnpm = context(NodePackageManager::Pnpm, "apps/api", &packages, &[], "/c");
         assert!(
             pnpm.install_production
                 .contains("--filter \"{apps/api}...\"")
         );
         assert!(pnpm.install_production.contains("--prod"));
         assert!(pnpm.root_files.contains(&"pnpm-workspace.yaml".to_owned()));
-        let yarn = context(NodePackageManager::Yarn, "apps/api", &packages, "/c");
+        let yarn = context(NodePackageManager::Yarn, "apps/api", &packages, &[], "/c");
         assert!(yarn.install_production.contains("--production"));
         assert_eq!(yarn.root, "../..");
     }

@@ -2,9 +2,10 @@
 //! in with `-r`/`-c` (followed recursively, each relative to the file that names it), local
 //! wheels, archives and dependency folders it names, and local `--find-links` folders. All of
 //! them must be copied at their own relative paths before the install, so that the dependency
-//! layer is built without the sources (P09). Lines that cannot be placed there (the project
-//! itself, `-e` of a local path, paths outside the project) are refused with the file, the line
-//! and the fix.
+//! layer is built without the sources (P09). A line that names the project itself (`-e .`, `.`,
+//! `.[extra]`) is recorded: the project is installed after the sources, without dependencies
+//! (`[python] install_project`). Lines that cannot be placed (`-e` of another local path, paths
+//! outside the project) are refused with the file, the line and the fix.
 
 use std::path::{Component, Path};
 
@@ -39,6 +40,43 @@ pub struct Closure {
     pub includes: Vec<String>,
     /// For each of `includes`, the `file:line` that named it first.
     pub named_at: Vec<String>,
+    /// Lines that install the project itself (`-e .`, `.[extra]`, `-e ..` from a subfolder).
+    pub project_lines: Vec<ProjectLine>,
+}
+
+/// A requirements line that installs the project itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectLine {
+    /// The requirements file, relative to the project.
+    pub file: String,
+    /// The line number (1-based).
+    pub line: usize,
+    /// The line as written.
+    pub text: String,
+    /// The extras it asks for (`.[postgres]`).
+    pub extras: Vec<String>,
+}
+
+impl ProjectLine {
+    /// `file:line`.
+    pub fn at(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+}
+
+/// A local path with its extras split off: `.[a, b]` is `(".", ["a", "b"])`.
+fn split_extras(target: &str) -> (&str, Vec<String>) {
+    match target.split_once('[') {
+        Some((path, rest)) => (
+            path,
+            rest.trim_end_matches(']')
+                .split(',')
+                .map(|e| e.trim().to_owned())
+                .filter(|e| !e.is_empty())
+                .collect(),
+        ),
+        None => (target, Vec::new()),
+    }
 }
 
 /// A path as written in a requirements file, normalized against the project: `None` when it is
@@ -132,12 +170,21 @@ fn is_url(value: &str) -> bool {
 /// Whether `requirement` is a local path rather than a PEP 508 name: `./x`, `../x`, `/x`,
 /// `x.whl`, `x.tar.gz`, `.`, or `name @ file:...`.
 fn local_path(requirement: &str) -> Option<&str> {
-    let first = requirement.split_whitespace().next().unwrap_or("");
+    let mut first = requirement.split_whitespace().next().unwrap_or("");
+    // `.[a, b]`: the extras may hold spaces.
+    if first.contains('[')
+        && !first.contains(']')
+        && let Some(close) = requirement.find(']')
+    {
+        first = &requirement[..=close];
+    }
     let archive = [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"]
         .iter()
         .any(|ext| first.ends_with(ext));
     if first == "."
         || first == ".."
+        || first.starts_with(".[")
+        || first.starts_with("..[")
         || first.starts_with("./")
         || first.starts_with("../")
         || first.starts_with('/')
@@ -261,19 +308,18 @@ impl Walker<'_> {
                 if is_url(target) {
                     continue; // a VCS checkout pip clones
                 }
-                let help = if self.is_project(&base, target) {
-                    "remove the line: the dependencies are installed before the sources are copied (P09), and the app's own code is copied by [app] sources and imported from the working directory; declare the project's dependencies in this file, or set [python] requirements = \"pyproject.toml\"".to_owned()
-                } else {
-                    format!(
-                        "write `{}` without -e: an editable install points at a folder the image does not keep",
-                        target
-                    )
-                };
+                let (path, extras) = split_extras(target.trim_start_matches("file:"));
+                if self.is_project(path) {
+                    self.project_line(file, number, &line, extras);
+                    continue;
+                }
                 self.problem(
                     file,
                     number,
                     format!("`{line}` is an editable install of a local path"),
-                    help,
+                    format!(
+                        "write `{path}` without -e: an editable install points at a folder the image does not keep (the package is then copied and installed with the dependencies)"
+                    ),
                 );
                 continue;
             }
@@ -281,16 +327,14 @@ impl Walker<'_> {
                 continue; // --index-url, --extra-index-url, --trusted-host, --pre, hashes, ...
             }
             if let Some(target) = local_path(&line) {
-                if self.is_project(&base, target) {
-                    self.problem(
-                        file,
-                        number,
-                        format!("`{line}` installs the project itself, which needs its sources before the dependency layer is built (P09)"),
-                        "remove the line: the app's code is copied by [app] sources and imported from the working directory; list its dependencies in this file instead".to_owned(),
-                    );
+                let (path, extras) = split_extras(target);
+                if self.is_project(path) {
+                    self.project_line(file, number, &line, extras);
                     continue;
                 }
-                match inside(&base, target.trim_start_matches("//")) {
+                // pip reads a local path against its working directory (the project), not
+                // against the requirements file's folder.
+                match inside("", path.trim_start_matches("//")) {
                     Some(path) if self.dir.join(&path).is_dir() => self.add(format!("{path}/"), at),
                     Some(path) if self.dir.join(&path).is_file() => self.add(path, at),
                     Some(path) => self.problem(
@@ -311,9 +355,19 @@ impl Walker<'_> {
         stack.pop();
     }
 
-    /// Whether a local path names the project itself (its root folder).
-    fn is_project(&self, base: &str, target: &str) -> bool {
-        inside(base, target).is_some_and(|p| p.is_empty())
+    /// Whether a local path names the project itself (its root folder): pip reads it against
+    /// its working directory, the project.
+    fn is_project(&self, target: &str) -> bool {
+        inside("", target.trim_end_matches('/')).is_some_and(|p| p.is_empty())
+    }
+
+    fn project_line(&mut self, file: &str, number: usize, line: &str, extras: Vec<String>) {
+        self.closure.project_lines.push(ProjectLine {
+            file: file.to_owned(),
+            line: number,
+            text: line.to_owned(),
+            extras,
+        });
     }
 }
 
@@ -421,9 +475,47 @@ mod tests {
         );
         let problems = closure(dir.path(), "c.txt").unwrap_err();
         let at: Vec<String> = problems.iter().map(Problem::at).collect();
-        assert_eq!(at, vec!["c.txt:1", "c.txt:2", "c.txt:3", "c.txt:5"]);
-        assert!(problems[1].help.contains("remove the line"));
-        assert!(problems[3].help.contains("without -e"));
+        assert_eq!(at, vec!["c.txt:1", "c.txt:5"]);
+        assert!(problems[1].help.contains("without -e"));
+        assert!(problems[1].help.contains("`./libs/x`"), "{:?}", problems[1]);
+    }
+
+    #[test]
+    fn lines_that_name_the_project_itself_are_recorded_with_their_extras() {
+        let dir = project(&[
+            (
+                "requirements.txt",
+                "-e .\n.[postgres, redis]\n--editable=./[s3]\nfile:.\nrequests==2.32.3\n-r requirements/prod.txt\n",
+            ),
+            ("requirements/prod.txt", "-e .[cli]\n./\ngunicorn==23.0.0\n"),
+            ("pyproject.toml", "[project]\nname='x'\n"),
+        ]);
+        let c = closure(dir.path(), "requirements.txt").unwrap();
+        let lines: Vec<(String, Vec<String>)> = c
+            .project_lines
+            .iter()
+            .map(|l| (l.at(), l.extras.clone()))
+            .collect();
+        let s = |x: &str| x.to_owned();
+        assert_eq!(
+            lines,
+            vec![
+                (s("requirements.txt:1"), vec![]),
+                (s("requirements.txt:2"), vec![s("postgres"), s("redis")]),
+                (s("requirements.txt:3"), vec![s("s3")]),
+                (s("requirements.txt:4"), vec![]),
+                (s("requirements/prod.txt:1"), vec![s("cli")]),
+                (s("requirements/prod.txt:2"), vec![]),
+            ]
+        );
+        assert_eq!(c.includes, vec!["requirements/prod.txt"]);
+        // A sibling folder is not the project.
+        let dir = project(&[
+            ("requirements.txt", "-e ./libs/x\n"),
+            ("libs/x/pyproject.toml", ""),
+        ]);
+        let problems = closure(dir.path(), "requirements.txt").unwrap_err();
+        assert_eq!(problems[0].at(), "requirements.txt:1");
     }
 
     #[test]

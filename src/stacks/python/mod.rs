@@ -3,23 +3,26 @@
 //! environment and the listed sources. Templates: `templates/` in this folder, named
 //! `python/<file>`.
 //!
-//! Examples (rendered and compared by `tests/examples.rs`): `examples/django-media`,
+//! Examples (rendered and compared by `tests/integration/examples.rs`): `examples/django-media`,
 //! `examples/django-poetry`, `examples/django-static`, `examples/fastapi-uv`,
 //! `examples/flask-constraints`, `examples/flask-instance`, `examples/flask-pip`,
+//! `examples/flask-requirements-project`, `examples/python-package-src`,
 //! `examples/starlette-pyproject`.
 //! `dgen init` fixtures: `tests/fixtures/init/django-poetry`,
 //! `tests/fixtures/init/django-requirements-static`, `tests/fixtures/init/existing-manifest`,
 //! `tests/fixtures/init/fastapi-pip`, `tests/fixtures/init/fastapi-uv`,
 //! `tests/fixtures/init/flask-dev-server`, `tests/fixtures/init/flask-gunicorn`,
-//! `tests/fixtures/init/handwritten-dockerfile`, `tests/fixtures/init/pep621-starlette`,
+//! `tests/fixtures/init/handwritten-dockerfile`, `tests/fixtures/init/pep621-package-src`,
+//! `tests/fixtures/init/pep621-starlette`, `tests/fixtures/init/requirements-project-extras`,
 //! `tests/fixtures/init/pipfile`, `tests/fixtures/init/procfile`,
 //! `tests/fixtures/init/requirements-editable`, `tests/fixtures/init/requirements-includes`,
 //! `tests/fixtures/init/requirements-loop`, `tests/fixtures/init/src-layout`,
-//! `tests/fixtures/init/worker`. Practice tests: `tests/practices.rs`, `tests/init.rs`,
-//! `tests/init_layouts.rs`.
+//! `tests/fixtures/init/worker`. Practice tests: `tests/integration/practices.rs`, `tests/integration/init.rs`,
+//! `tests/integration/init_layouts.rs`.
 
 pub mod deps;
 pub(crate) mod init;
+pub mod project;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -58,6 +61,17 @@ pub struct Python {
     /// Optional dependency groups of `[project.optional-dependencies]` installed too
     /// (requirements = "pyproject.toml").
     pub optional_dependencies: Vec<String>,
+    /// Install the project itself, a package with a `[build-system]` in `pyproject.toml` (or a
+    /// `setup.py`), after the sources are copied: the dependencies go first into the cached
+    /// layer (P09), then the project is built as a wheel in a stage of its own (its build
+    /// backend installed there, never in the image) and installed without dependencies
+    /// (`pip install --no-deps`). Needed for its console scripts and its package metadata; a
+    /// requirements file that names the project (`-e .`, `.[extra]`) asks for it.
+    pub install_project: bool,
+    /// With `install_project`: files the project's build reads besides `pyproject.toml` and
+    /// the `[app] sources`, e.g. the readme and license files `pyproject.toml` names,
+    /// `setup.py`, `setup.cfg`, `MANIFEST.in`. Copied into the build stage only.
+    pub project_files: Vec<String>,
     /// Django: run `manage.py collectstatic --noinput` at build time, after the sources are
     /// copied and before the user switches, so the collected files are root-owned.
     pub collectstatic: bool,
@@ -86,6 +100,8 @@ impl Default for Python {
             requirements: "requirements.txt".to_owned(),
             requirements_includes: Vec::new(),
             optional_dependencies: Vec::new(),
+            install_project: false,
+            project_files: Vec::new(),
             collectstatic: false,
             manage: "manage.py".to_owned(),
             compilemessages: Vec::new(),
@@ -118,6 +134,8 @@ enum PipInput {
     Pyproject,
     /// `Pipfile.lock`'s `default` packages.
     PipfileLock,
+    /// `pdm.lock`'s packages of the `default` group (and the groups named), with their hashes.
+    PdmLock,
 }
 
 fn pip_input(settings: &Settings) -> PipInput {
@@ -125,6 +143,7 @@ fn pip_input(settings: &Settings) -> PipInput {
     match file {
         "pyproject.toml" => PipInput::Pyproject,
         "Pipfile.lock" => PipInput::PipfileLock,
+        "pdm.lock" => PipInput::PdmLock,
         _ => PipInput::Requirements,
     }
 }
@@ -182,6 +201,8 @@ struct Context {
     compilemessages: Vec<String>,
     /// `NAME=value` for the build-time management commands only.
     placeholders: Vec<(String, String)>,
+    /// The project itself, installed without dependencies after the sources.
+    project: Option<crate::stacks::python::project::ProjectContext>,
 }
 
 fn seg(path: &[&'static str]) -> Vec<crate::manifest::Seg<'static>> {
@@ -233,16 +254,29 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
         }
     }
     let input = pip_input(s);
-    if input != PipInput::Pyproject && !s.optional_dependencies.is_empty() {
+    if input != PipInput::Pyproject
+        && input != PipInput::PdmLock
+        && !s.install_project
+        && !s.optional_dependencies.is_empty()
+    {
         c.error(
             "optional-dependencies",
             &seg(&["python", "optional_dependencies"]),
-            "optional_dependencies apply to requirements = \"pyproject.toml\" only",
+            "optional_dependencies apply to requirements = \"pyproject.toml\" or install_project = true only",
             "not used",
         )
         .help = Some("add the packages to the requirements file instead".to_owned());
     }
-    if input != PipInput::Requirements {
+    if input == PipInput::PipfileLock && s.install_project {
+        c.error(
+            "install-project",
+            &seg(&["python", "install_project"]),
+            "install_project works with a requirements file or pyproject.toml, not Pipfile.lock",
+            "not with Pipfile.lock",
+        )
+        .help = Some("export the lock with `pipenv requirements > requirements.txt`, add `.` to it and name it in [python] requirements".to_owned());
+    }
+    if input != PipInput::Requirements || s.install_project {
         // The one-liner that reads pyproject.toml needs tomllib (Python 3.11).
         let minor: u32 = s
             .version
@@ -250,7 +284,9 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
             .nth(1)
             .and_then(|m| m.parse().ok())
             .unwrap_or(99);
-        if input == PipInput::Pyproject && minor < 11 {
+        if (input == PipInput::Pyproject || input == PipInput::PdmLock || s.install_project)
+            && minor < 11
+        {
             c.error(
                 "python-version",
                 &seg(&["python", "version"]),
@@ -317,6 +353,7 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
                 }
             }
         }
+        PipInput::PdmLock => validate_pdm(s, &dir, &at, c),
         PipInput::PipfileLock => {
             let text = std::fs::read_to_string(dir.join(&s.requirements)).unwrap_or_default();
             let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
@@ -367,6 +404,28 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
                     }
                 }
                 Ok(closure) => {
+                    for line in &closure.project_lines {
+                        if !s.install_project {
+                            c.error(
+                                "requirements-line",
+                                &at,
+                                format!("{}: `{}` installs the project itself, which needs its sources, and the dependency layer is built before them (P09)", line.at(), line.text),
+                                "the project itself",
+                            )
+                            .help = Some("set [python] install_project = true: the dependencies are installed first, then the project is built and installed without dependencies after the sources are copied; or remove the line".to_owned());
+                        }
+                        for extra in &line.extras {
+                            if !s.optional_dependencies.contains(extra) {
+                                c.error(
+                                    "requirements-line",
+                                    &at,
+                                    format!("{}: `{}` asks for the extra `{extra}`, which [python] optional_dependencies does not list", line.at(), line.text),
+                                    "an extra is not installed",
+                                )
+                                .help = Some(format!("add \"{extra}\" to [python] optional_dependencies: the extras' packages join the dependency layer"));
+                            }
+                        }
+                    }
                     let missing: Vec<(String, String)> = closure
                         .includes
                         .iter()
@@ -388,6 +447,92 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
                     }
                 }
             }
+        }
+    }
+}
+
+/// `pdm.lock`: every package says which groups it belongs to (PDM's `inherit_metadata`
+/// strategy, the default since PDM 2.11), the groups named exist, and nothing is a local path or
+/// a VCS checkout.
+fn validate_pdm(
+    s: &Settings,
+    dir: &std::path::Path,
+    at: &[crate::manifest::spans::Seg<'_>],
+    c: &mut Checker<'_>,
+) {
+    let text = std::fs::read_to_string(dir.join(&s.requirements)).unwrap_or_default();
+    let Ok(lock) = text.parse::<toml::Table>() else {
+        c.error(
+            "pdm-lock",
+            at,
+            format!("{} is not a PDM lock file (TOML)", s.requirements),
+            "unreadable",
+        )
+        .help = Some("run `pdm lock`".to_owned());
+        return;
+    };
+    let packages = lock
+        .get("package")
+        .and_then(|p| p.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let without_groups: Vec<&str> = packages
+        .iter()
+        .filter(|p| p.get("groups").is_none())
+        .filter_map(|p| p.get("name").and_then(|n| n.as_str()))
+        .collect();
+    if !without_groups.is_empty() {
+        c.error(
+            "pdm-lock",
+            at,
+            format!(
+                "{} does not say which group each package belongs to (`{}` and {} more), so the production packages cannot be told from the dev ones",
+                s.requirements,
+                without_groups[0],
+                without_groups.len() - 1
+            ),
+            "no per-package groups",
+        )
+        .help = Some("relock with `pdm lock --strategy inherit_metadata` (PDM 2.11 and later do by default), or export with `pdm export --prod -o requirements.txt` and name that file in [python] requirements".to_owned());
+        return;
+    }
+    for package in &packages {
+        let name = package.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+        if ["path", "editable", "git", "url", "revision"]
+            .iter()
+            .any(|k| package.get(k).is_some())
+        {
+            c.error(
+                "pdm-lock",
+                at,
+                format!("{}: `{name}` is a local path, a URL or a VCS checkout, which the dependency layer cannot install from the lock with hashes", s.requirements),
+                "cannot be placed",
+            )
+            .help = Some("publish it to an index with a version and relock, or export with `pdm export --prod -o requirements.txt` and edit the line".to_owned());
+        }
+    }
+    let groups: Vec<&str> = lock
+        .get("metadata")
+        .and_then(|m| m.get("groups"))
+        .and_then(|g| g.as_array())
+        .map(|g| g.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default();
+    for (i, group) in s.optional_dependencies.iter().enumerate() {
+        if !groups.contains(&group.as_str()) {
+            c.error(
+                "optional-dependencies",
+                &[
+                    "python".into(),
+                    "optional_dependencies".into(),
+                    crate::manifest::spans::Seg::from(i),
+                ],
+                format!("{} has no group `{group}`", s.requirements),
+                "not locked",
+            )
+            .help = Some(format!(
+                "locked groups: {}; lock it with `pdm lock --group {group}`",
+                groups.join(", ")
+            ));
         }
     }
 }
@@ -521,6 +666,7 @@ impl Stack for PythonStack {
         if s.package_manager == PythonPackageManager::Pip {
             validate_pip(&s, c);
         }
+        project::validate(manifest, &s, c);
         validate_django(manifest, &s, c);
         if s.package_manager != PythonPackageManager::Pip {
             let manager = ["python".into(), "package_manager".into()];
@@ -550,6 +696,7 @@ impl Stack for PythonStack {
 
     fn context(&self, manifest: &Manifest) -> minijinja::Value {
         let s = PythonStack::settings(manifest);
+        let project = crate::stacks::python::project::context(&s);
         minijinja::Value::from(minijinja::value::Serde(Context {
             package_manager: match s.package_manager {
                 PythonPackageManager::Pip => "pip",
@@ -565,10 +712,21 @@ impl Stack for PythonStack {
                 PipInput::Requirements => "requirements",
                 PipInput::Pyproject => "pyproject",
                 PipInput::PipfileLock => "pipfile",
+                PipInput::PdmLock => "pdm",
             },
             copy_groups: crate::stacks::python_deps::copy_groups(
                 &s.requirements,
-                &s.requirements_includes,
+                &project
+                    .as_ref()
+                    .filter(|p| p.copy_pyproject)
+                    .map(|_| {
+                        let mut v = s.requirements_includes.clone();
+                        if !v.iter().any(|p| p == "pyproject.toml") {
+                            v.push("pyproject.toml".to_owned());
+                        }
+                        v
+                    })
+                    .unwrap_or_else(|| s.requirements_includes.clone()),
             ),
             optional_dependencies: s.optional_dependencies.clone(),
             collectstatic: s.collectstatic,
@@ -583,6 +741,7 @@ impl Stack for PythonStack {
                 .iter()
                 .map(|n| (n.clone(), placeholder(n).to_owned()))
                 .collect(),
+            project,
         }))
     }
 

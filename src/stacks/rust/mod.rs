@@ -12,9 +12,9 @@
 //! When the project directory is at hand, `Cargo.toml` is read to check that the binary exists
 //! and that no target lives where the stub build cannot reach.
 //!
-//! Examples (rendered and compared by `tests/examples.rs`): `examples/rust-http`,
+//! Examples (rendered and compared by `tests/integration/examples.rs`): `examples/rust-http`,
 //! `examples/rust-std`.
-//! `dgen init` fixtures: `tests/fixtures/init/rust-bin`. Practice tests: `tests/practices_rust.rs`.
+//! `dgen init` fixtures: `tests/fixtures/init/rust-bin`. Practice tests: `tests/integration/practices_rust.rs`.
 
 pub(crate) mod init;
 

@@ -4,10 +4,10 @@
 //! `workdir` on a non-privileged port, with a server configuration written by the Dockerfile.
 //! Templates: `templates/` in this folder, named `static/<file>`.
 //!
-//! Examples (rendered and compared by `tests/examples.rs`): `examples/static-html`,
+//! Examples (rendered and compared by `tests/integration/examples.rs`): `examples/static-html`,
 //! `examples/static-markdown`.
 //! `dgen init` fixtures: `tests/fixtures/init/static-html`, `tests/fixtures/init/static-vite`.
-//! Practice tests: `tests/practices_static.rs`.
+//! Practice tests: `tests/integration/practices_static.rs`.
 
 pub(crate) mod init;
 

@@ -579,6 +579,21 @@ impl Detector for Node {
                     Detected::found(SettingValue::List(ws.packages.clone()), format!("package.json dependencies, followed through the workspace packages of {root}/")),
                 ));
             }
+            let builds = workspace::builds(&ws.root, &ws.packages);
+            if !builds.is_empty() {
+                let outputs: Vec<String> = builds
+                    .iter()
+                    .map(|(package, output)| format!("{package}/{output}"))
+                    .collect();
+                settings.push(Setting::new(
+                    "workspace_builds",
+                    "Build output of workspace packages the service uses, built in the build stage (their main points at it), in build order",
+                    Detected::found(
+                        SettingValue::List(outputs),
+                        "the packages' `build` scripts and their main/exports",
+                    ),
+                ));
+            }
             if !ws.has_lock {
                 notes.push(format!(
                     "the workspace root {root} has no lock file: run `{} install` there first",

@@ -277,8 +277,132 @@ pub fn find(dir: &Path, package: &Json, with_dev: bool) -> Option<Workspace> {
     None
 }
 
+/// The entry file a package.json points at: `main`, `module`, `exports` (a string, or the
+/// `.` entry's `import`/`require`/`default`), `types`.
+fn entry_of(package: &Json) -> Option<String> {
+    let exports = package.get("exports").and_then(|e| {
+        let e = e.get(".").unwrap_or(e);
+        e.as_str().map(str::to_owned).or_else(|| {
+            ["import", "require", "default", "node"]
+                .iter()
+                .find_map(|k| e.get(k).and_then(Json::as_str).map(str::to_owned))
+        })
+    });
+    ["main", "module"]
+        .iter()
+        .find_map(|k| package.get(k).and_then(Json::as_str).map(str::to_owned))
+        .or(exports)
+        .or_else(|| {
+            package
+                .get("types")
+                .and_then(Json::as_str)
+                .map(str::to_owned)
+        })
+}
+
+/// The workspace packages (of `packages`, folders from `root`) that must be built before the
+/// service can use them: a `build` script, and an entry point inside a folder that the build
+/// writes (not in the sources, or a usual output folder such as `dist`). Each with that folder,
+/// in build order (a package after the built packages it depends on).
+pub fn builds(root: &Path, packages: &[String]) -> Vec<(String, String)> {
+    const OUTPUTS: [&str; 6] = ["dist", "build", "lib", "out", "esm", "cjs"];
+    let mut found: Vec<(String, String, String, Vec<String>)> = Vec::new();
+    for folder in packages {
+        let Some(package) = read_json(&root.join(folder).join("package.json")) else {
+            continue;
+        };
+        let has_build = package
+            .get("scripts")
+            .and_then(|s| s.get("build"))
+            .and_then(Json::as_str)
+            .is_some_and(|s| !s.trim().is_empty());
+        let Some(entry) = entry_of(&package).filter(|_| has_build) else {
+            continue;
+        };
+        let entry = entry.trim_start_matches("./");
+        let Some((first, _)) = entry.split_once('/') else {
+            continue;
+        };
+        let written = OUTPUTS.contains(&first) || !root.join(folder).join(entry).exists();
+        if !written || !crate::stacks::node::is_plain_relative_path(first) {
+            continue;
+        }
+        let name = package
+            .get("name")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        found.push((
+            folder.clone(),
+            first.to_owned(),
+            name,
+            dependency_names(&package, true),
+        ));
+    }
+    // Build order: a package comes after the built packages it depends on.
+    let mut ordered: Vec<(String, String)> = Vec::new();
+    let mut done: Vec<String> = Vec::new();
+    while !found.is_empty() {
+        let ready = found
+            .iter()
+            .position(|(_, _, _, deps)| {
+                deps.iter()
+                    .all(|d| done.contains(d) || !found.iter().any(|(_, _, n, _)| n == d))
+            })
+            .unwrap_or(0);
+        let (folder, output, name, _) = found.remove(ready);
+        done.push(name);
+        ordered.push((folder, output));
+    }
+    ordered
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn packages_built_before_use_in_dependency_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        write(
+            root,
+            "packages/ui/package.json",
+            r#"{"name": "@x/ui", "main": "./dist/index.js", "scripts": {"build": "tsc"}, "dependencies": {"@x/util": "*"}}"#,
+        );
+        write(
+            root,
+            "packages/util/package.json",
+            r#"{"name": "@x/util", "exports": {".": {"import": "./lib/index.mjs"}}, "scripts": {"build": "tsup"}}"#,
+        );
+        // Its entry is a committed source file: nothing to build.
+        write(
+            root,
+            "packages/plain/package.json",
+            r#"{"name": "@x/plain", "main": "src/index.js", "scripts": {"build": "echo"}}"#,
+        );
+        write(root, "packages/plain/src/index.js", "");
+        // No build script: used as it is.
+        write(
+            root,
+            "packages/cfg/package.json",
+            r#"{"name": "@x/cfg", "main": "dist/index.js"}"#,
+        );
+        let packages: Vec<String> = [
+            "packages/cfg",
+            "packages/plain",
+            "packages/ui",
+            "packages/util",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(
+            builds(root, &packages),
+            vec![
+                ("packages/util".to_owned(), "lib".to_owned()),
+                ("packages/ui".to_owned(), "dist".to_owned()),
+            ]
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -58,9 +58,11 @@ pub fn detect(files: &ProjectFiles, pyproject: Option<&toml::Table>, has_pipfile
         .and_then(|b| b.get("build-backend"))
         .and_then(|b| b.as_str())
         .unwrap_or_default();
-    if files.is_file("pdm.lock") || tool(pyproject, "pdm").is_some() {
+    let pdm_lock =
+        files.is_file("pdm.lock") && !files.is_file("uv.lock") && !files.is_file("poetry.lock");
+    if !pdm_lock && tool(pyproject, "pdm").is_some() {
         notes.push(
-            "pdm.lock is not read: without a requirements file the image installs [project] dependencies as declared; for PDM's locked versions run `pdm export --prod -o requirements.txt` and rerun `dgen init`"
+            "[tool.pdm] without pdm.lock: run `pdm lock` and rerun `dgen init` for the locked versions (pip then installs pdm.lock's default group with its hashes)"
                 .to_owned(),
         );
     }
@@ -85,6 +87,14 @@ pub fn detect(files: &ProjectFiles, pyproject: Option<&toml::Table>, has_pipfile
         return Manager {
             package_manager,
             requirements: None,
+            notes,
+        };
+    }
+    if pdm_lock {
+        let from = "pdm.lock (PDM's lock: its default group, with the hashes)";
+        return Manager {
+            package_manager: Detected::found(Pip, from),
+            requirements: Some(Detected::found("pdm.lock".to_owned(), from)),
             notes,
         };
     }

@@ -17,6 +17,7 @@ mod django;
 mod entry;
 mod layout;
 mod manager;
+mod project;
 mod scan;
 mod version;
 
@@ -204,19 +205,28 @@ impl Detector for Python {
             .as_ref()
             .map(|r| r.value.as_str())
             .filter(|r| files.is_file(r))
-            .filter(|r| !r.ends_with("pyproject.toml") && !r.ends_with("Pipfile.lock"));
+            .filter(|r| {
+                !r.ends_with("pyproject.toml")
+                    && !r.ends_with("Pipfile.lock")
+                    && !r.ends_with("pdm.lock")
+            });
         let deps = Dependencies::gather(files, requirements, pyproject.as_ref(), pipfile.as_ref());
         notes.extend(deps.notes.iter().cloned());
         let mut includes = None;
+        let mut project_lines = Vec::new();
         if let Some(file) = requirements {
             match crate::stacks::python_deps::closure(files.root(), file) {
-                Ok(closure) if !closure.includes.is_empty() => {
-                    includes = Some(Detected::found(
-                        SettingValue::List(closure.includes),
-                        format!("what {file} pulls in (-r, -c, local paths), followed recursively"),
-                    ));
+                Ok(closure) => {
+                    project_lines = closure.project_lines;
+                    if !closure.includes.is_empty() {
+                        includes = Some(Detected::found(
+                            SettingValue::List(closure.includes),
+                            format!(
+                                "what {file} pulls in (-r, -c, local paths), followed recursively"
+                            ),
+                        ));
+                    }
                 }
-                Ok(_) => {}
                 Err(problems) => {
                     for problem in problems {
                         notes.push(format!(
@@ -347,6 +357,19 @@ impl Detector for Python {
                 "requirements_includes",
                 "Files the requirements file pulls in, copied at their own paths before the install",
                 includes,
+            ));
+        }
+        if manager.package_manager.value == crate::stacks::python::PythonPackageManager::Pip
+            && let Some(requirements) = &manager.requirements
+            && files.is_file(&requirements.value)
+        {
+            settings.extend(project::settings(
+                files,
+                pyproject.as_ref(),
+                &requirements.value,
+                &project_lines,
+                &sources.value,
+                &mut notes,
             ));
         }
         if deps.has("django") {

@@ -1,0 +1,8 @@
+from importlib.metadata import version
+from flask import Flask
+
+app = Flask(__name__)
+
+@app.get("/health")
+def health():
+    return {"ok": True, "version": version("shop-api")}
