@@ -112,6 +112,7 @@ class CorpusResult:
     uid: int | None = None
     status: int | None = None
     init_summary: str = ""
+    blocked: bool = False  # stopped by the machine (see UNAVAILABLE), neither a pass nor dgen's failure
 
     @property
     def ok(self) -> bool:
@@ -122,6 +123,25 @@ class StageFailed(Exception):
     def __init__(self, stage: str, reason: str, detail: str = ""):
         super().__init__(reason)
         self.stage, self.reason, self.detail = stage, reason, detail
+
+
+class StageBlocked(StageFailed):
+    """The journey cannot go on on this machine for a reason outside dgen and the app (a backing
+    service whose server cannot be installed here): reported as blocked, never as a pass."""
+
+
+# Backing-service image families no stand-in can offer here, and why. An app that needs one goes
+# through init, render and the build, and is then reported blocked with this reason.
+UNAVAILABLE = {
+    "mongo": "no MongoDB server can be installed on this machine: Debian ships none, and the npm and "
+             "PyPI packages that provide `mongod` download it from MongoDB's servers, which are out of reach",
+}
+
+
+def unavailable(image: str) -> str | None:
+    """Why no stand-in can be made for `image` (e.g. `mongo:8`), or None."""
+    name = image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+    return UNAVAILABLE.get(name)
 
 
 class CorpusRun:
@@ -146,14 +166,17 @@ class CorpusRun:
             ex = self._prepare(directory)
             compose = promises.Compose(self.docker, self.project, directory,
                                        [directory / "compose.yaml", directory / "compose.engine-test.yaml"])
-            services = self._services(compose, ex)
+            services, blocked = self._services(compose, ex)
             self._build(ex, compose)
+            if blocked:
+                raise StageBlocked("up", blocked)
             self._up(compose)
             self._healthy(compose, ex, services)
             self._non_root(compose, ex)
             self._page(compose, ex)
         except StageFailed as failed:
             self.result.stage, self.result.reason, self.result.detail = failed.stage, failed.reason, failed.detail
+            self.result.blocked = isinstance(failed, StageBlocked)
         except Exception as error:  # the harness hit something unexpected: report it as this app's failure
             self.result.stage = self.result.stage or "harness"
             self.result.reason = f"{type(error).__name__}: {error}"
@@ -165,7 +188,8 @@ class CorpusRun:
             self.docker.run("image", "rm", "-f", self.tag, check=False)
         self.result.seconds = time.monotonic() - started
         log(f"corpus {self.app.name}: " + ("healthy, non-root, page answered" if self.result.ok else
-                                          f"FAILED at {self.result.stage}: {self.result.reason}"))
+                                          f"{'BLOCKED' if self.result.blocked else 'FAILED'} at "
+                                          f"{self.result.stage}: {self.result.reason}"))
         return self.result
 
     # -- the stages --
@@ -224,7 +248,8 @@ class CorpusRun:
         env_file.write_text("".join(line + "\n" for line in lines))
         return ex
 
-    def _services(self, compose: promises.Compose, ex: examples.Example) -> list[str]:
+    def _services(self, compose: promises.Compose, ex: examples.Example) -> tuple[list[str], str]:
+        """The services compose names, and why the app cannot be brought up here ("" when it can)."""
         (compose.directory / "compose.engine-test.yaml").write_text(
             f'services:\n  {ex.service}:\n    image: "{self.tag}"\n' + self._health_override())
         try:
@@ -233,15 +258,19 @@ class CorpusRun:
             raise StageFailed("up", "compose.yaml is rejected by docker-compose", str(broken))
         if ex.service not in services:
             raise StageFailed("up", f"compose.yaml has no service named {ex.service!r}")
+        blocked = []
         for name, image in services.items():
             if name == ex.service:
                 continue
             if not image:
                 raise StageFailed("up", f"backing service {name} has no image")
             if not standins.find_recipe(image):
+                if why := unavailable(image):
+                    blocked.append(f"backing service {name} ({image}): {why}")
+                    continue
                 raise StageFailed("up", f"backing service {name} ({image}) has no stand-in here "
                                         f"(known: {standins.families()})")
-        return list(services)
+        return list(services), "; ".join(blocked)
 
     def _build(self, ex: examples.Example, compose: promises.Compose) -> None:
         context, dockerfile = build_context(compose.run("config").stdout, ex.service, compose.directory)
@@ -249,7 +278,7 @@ class CorpusRun:
             for image in examples.base_images(dockerfile.read_text()):
                 self.stand_ins.ensure(image)
             for image in compose.services().values():
-                if image and image != self.tag:
+                if image and image != self.tag and not unavailable(image):
                     self.stand_ins.ensure(image)
         except Exception as error:
             raise StageFailed("build", f"a stand-in image could not be made: {error}")
@@ -370,9 +399,21 @@ def report(results: list[CorpusResult]) -> None:
         if r.ok:
             print(f"  {r.app.name.ljust(width)}  ok      healthy after {r.healthy_s or 0:.1f}s, UID {r.uid}, "
                   f"GET {r.app.spec.page} -> {r.status}  ({r.seconds:.0f}s)")
+        elif r.blocked:
+            print(f"  {r.app.name.ljust(width)}  BLOCKED at {r.stage} (init, render and build passed): "
+                  f"{r.reason}  ({r.seconds:.0f}s)")
         else:
             print(f"  {r.app.name.ljust(width)}  FAILED  at {r.stage}: {r.reason}  ({r.seconds:.0f}s)")
         if r.init_summary:
             print(f"  {''.ljust(width)}          init: {r.init_summary}")
+    print("\n" + figure(results))
+
+
+def figure(results: list[CorpusResult]) -> str:
+    """The first-try figure: blocked apps are counted apart, never as healthy."""
     healthy = sum(r.ok for r in results)
-    print(f"\ncorpus: {healthy} of {len(results)} corpus apps healthy on the first try")
+    blocked = sum(r.blocked for r in results)
+    line = f"corpus: {healthy} of {len(results)} corpus apps healthy on the first try"
+    if blocked:
+        line += f" ({blocked} blocked by this machine, {len(results) - healthy - blocked} failed)"
+    return line
