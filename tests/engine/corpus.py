@@ -152,6 +152,7 @@ class CorpusRun:
         self.docker, self.stand_ins, self.tools, self.app = docker, stand_ins, tools, app
         self.dgen, self.health_timeout, self.health_interval = dgen, health_timeout, health_interval
         self.result = CorpusResult(app)
+        self.one_shot: list[str] = []  # services run from the app's own image (`migrate`)
         self.project = promises.NAME_PREFIXES[1] + "corpus" + re.sub(r"[^a-z0-9]", "", app.name.lower())
         self.tag = f"dgen-engine-test/corpus-{app.name.lower()}:latest"
 
@@ -250,17 +251,27 @@ class CorpusRun:
 
     def _services(self, compose: promises.Compose, ex: examples.Example) -> tuple[list[str], str]:
         """The services compose names, and why the app cannot be brought up here ("" when it can)."""
-        (compose.directory / "compose.engine-test.yaml").write_text(
-            f'services:\n  {ex.service}:\n    image: "{self.tag}"\n' + self._health_override())
+        override = f'services:\n  {ex.service}:\n    image: "{self.tag}"\n' + self._health_override()
+        (compose.directory / "compose.engine-test.yaml").write_text(override)
         try:
             services = compose.services()
+            # Services built from the app's own Dockerfile (the one-shot `migrate` of [app]
+            # release) run the image under test too, as they would after `docker compose build`.
+            config = compose.run("config").stdout
+            own = build_context(config, ex.service, compose.directory)
+            self.one_shot = [name for name, image in services.items() if name != ex.service and not image
+                             and build_context(config, name, compose.directory) == own]
+            if self.one_shot:
+                override += "".join(f'  {name}:\n    image: "{self.tag}"\n' for name in self.one_shot)
+                (compose.directory / "compose.engine-test.yaml").write_text(override)
+                services = compose.services()
         except promises.Broken as broken:
             raise StageFailed("up", "compose.yaml is rejected by docker-compose", str(broken))
         if ex.service not in services:
             raise StageFailed("up", f"compose.yaml has no service named {ex.service!r}")
         blocked = []
         for name, image in services.items():
-            if name == ex.service:
+            if name == ex.service or name in self.one_shot:
                 continue
             if not image:
                 raise StageFailed("up", f"backing service {name} has no image")
@@ -295,15 +306,22 @@ class CorpusRun:
             raise StageFailed("up", "docker-compose up failed", str(broken))
 
     def _healthy(self, compose: promises.Compose, ex: examples.Example, services: list[str]) -> None:
-        for name in [ex.service, *[s for s in services if s != ex.service]]:
+        for name in self.one_shot:
+            try:
+                promises.wait_completed(self.docker, compose.container_any(name), self.health_timeout,
+                                        self._started)
+            except promises.Broken as broken:
+                raise StageFailed("healthy", f"one-shot service {name}: {str(broken).splitlines()[0]}",
+                                  str(broken))
+        for name in [ex.service, *[s for s in services if s != ex.service and s not in self.one_shot]]:
             try:
                 container = compose.container(name)
                 seconds = promises.wait_healthy(self.docker, container, self.health_timeout, self._started,
                                                 allow_no_healthcheck=name != ex.service)
             except promises.Broken as broken:
-                logs = self.docker.run("logs", "--tail", "15", compose.container(name), check=False) \
-                    if name != ex.service else None
-                extra = f"\n{logs.stdout}{logs.stderr}" if logs else ""
+                # The app's own log too: an unhealthy app usually says why it did not start.
+                logs = self.docker.run("logs", "--tail", "15", compose.container(name), check=False)
+                extra = f"\n{logs.stdout}{logs.stderr}" if "exited with code" not in str(broken) else ""
                 raise StageFailed("healthy", f"service {name}: {str(broken).splitlines()[0]}", str(broken) + extra)
             if name == ex.service:
                 self.result.healthy_s = seconds
@@ -404,6 +422,8 @@ def report(results: list[CorpusResult]) -> None:
                   f"{r.reason}  ({r.seconds:.0f}s)")
         else:
             print(f"  {r.app.name.ljust(width)}  FAILED  at {r.stage}: {r.reason}  ({r.seconds:.0f}s)")
+            for line in r.detail.strip().splitlines()[-15:]:
+                print(f"  {''.ljust(width)}          | {line[:200]}")
         if r.init_summary:
             print(f"  {''.ljust(width)}          init: {r.init_summary}")
     print("\n" + figure(results))

@@ -223,6 +223,19 @@ class Corpus(unittest.TestCase):
             corpus.discover(root, [])
 
 
+class PostgresEntrypoint(unittest.TestCase):
+    def test_the_cluster_is_utf8_like_the_official_images(self):
+        initdb = [line for line in standins.POSTGRES_ENTRYPOINT if "initdb " in line]
+        self.assertEqual(len(initdb), 1)
+        self.assertIn("--encoding=UTF8", initdb[0])
+        self.assertIn("--locale=C.UTF-8", initdb[0])
+
+    def test_the_script_parses(self):
+        import subprocess
+        script = "\n".join(standins.POSTGRES_ENTRYPOINT)
+        self.assertEqual(subprocess.run(["sh", "-n", "-c", script]).returncode, 0)
+
+
 class MariadbEntrypoint(unittest.TestCase):
     """The stand-in's entrypoint quotes the MARIADB_*/MYSQL_* values into SQL: hostile values stay values."""
 
