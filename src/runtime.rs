@@ -392,9 +392,16 @@ fn is_env_name(key: &str) -> bool {
 /// Checks `[app] writable`, `env_required`, `release` and the service names.
 pub fn validate(m: &Manifest, c: &mut Checker<'_>) {
     let app = &m.app;
+    // Every stack: those whose final image has no shell (distroless, scratch) make the folders
+    // in the build stage and copy them in, owned by the runtime UID.
     let supported = matches!(
         m.stack,
-        StackName::Python | StackName::Node | StackName::Java
+        StackName::Python
+            | StackName::Node
+            | StackName::Java
+            | StackName::Go
+            | StackName::Rust
+            | StackName::Static
     );
     let mut seen: Vec<String> = Vec::new();
     for (i, w) in app.writable.iter().enumerate() {

@@ -729,12 +729,29 @@ pub(crate) fn chown_detail(i: &Instruction) -> Option<String> {
 pub(crate) fn chown_detail_except(i: &Instruction, allowed: &[String]) -> Option<String> {
     if matches!(&*i.keyword, "COPY" | "ADD") {
         let v = i.flag("chown")?.value.as_deref()?;
+        // A folder made in a build stage and copied to a declared writable path: how an image
+        // without a shell (distroless, scratch) gets one, not app files.
+        if copied_writable(i).is_some_and(|dest| allowed.contains(&dest)) {
+            return None;
+        }
         return not_root(v).then(|| format!("--chown={v}"));
     }
     chowned(i).into_iter().find_map(|(paths, shown)| {
         let extra = paths.is_empty() || paths.iter().any(|p| !allowed.contains(p));
         extra.then_some(shown)
     })
+}
+
+/// The destination of a `COPY --from=STAGE --chown=… SRC DEST` of one path from another stage
+/// (how an image without a shell gets a writable folder), else None.
+pub(crate) fn copied_writable(i: &Instruction) -> Option<String> {
+    if i.keyword != "COPY" || i.flag("from").is_none() || i.flag("chown").is_none() {
+        return None;
+    }
+    match i.words() {
+        [_, dest] => Some(dest.trim_end_matches('/').to_owned()).filter(|d| !d.is_empty()),
+        _ => None,
+    }
 }
 
 /// `chmod 777`, `chmod -R o+w`, `chmod a+rwx`: files writable by every user (the detail).
@@ -799,13 +816,15 @@ fn chown(c: &RuleCtx) -> Option<String> {
     // What the manifest renders as a chown are the declared writable paths; any other is code.
     let allowed: Vec<String> = c
         .before
-        .filter(|b| b.keyword == "RUN")
-        .map(chowned_paths)
+        .map(|b| match &*b.keyword {
+            "RUN" => chowned_paths(b),
+            _ => copied_writable(b).into_iter().collect(),
+        })
         .unwrap_or_default();
     let found = chown_detail_except(c.after?, &allowed)?;
-    if c.before
-        .is_some_and(|b| chown_detail(b).is_some() && b.keyword != "RUN")
-    {
+    if c.before.is_some_and(|b| {
+        chown_detail(b).is_some() && b.keyword != "RUN" && copied_writable(b).is_none()
+    }) {
         return None;
     }
     Some(format!(

@@ -27,8 +27,13 @@ pub fn compare(expected: &str, actual: &[u8]) -> Vec<Finding> {
                     stage
                         .instructions
                         .iter()
-                        .filter(|i| i.keyword == "RUN")
-                        .flat_map(crate::dockerfile::rules::chowned_paths)
+                        .flat_map(|i| match &*i.keyword {
+                            "RUN" => crate::dockerfile::rules::chowned_paths(i),
+                            // An image without a shell: the folder copied in, owned by the user.
+                            _ => crate::dockerfile::rules::copied_writable(i)
+                                .into_iter()
+                                .collect(),
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),

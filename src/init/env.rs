@@ -90,7 +90,7 @@ static PY_ASSIGNED: LazyLock<Regex> =
 static PY_SETTINGS_CLASS: LazyLock<Regex> =
     LazyLock::new(|| re(r"^class\s+\w+\s*\(([^)]*BaseSettings[^)]*)\)\s*:"));
 static PY_FIELD: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^\s{4}([a-z_][a-z0-9_]*)\s*:\s*([^=#]+?)\s*(=\s*(.*))?$"));
+    LazyLock::new(|| re(r"^\s{4}([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([^=#]+?)\s*(=\s*(.*))?$"));
 static PY_ENV_PREFIX: LazyLock<Regex> =
     LazyLock::new(|| re(r#"env_prefix\s*=\s*["']([A-Za-z0-9_]*)["']"#));
 static PY_ENVIRON_ENV: LazyLock<Regex> =

@@ -48,6 +48,7 @@ pub fn enrich(detection: &mut Detection, files: &ProjectFiles) {
     }
     let code = super::env::SourceFiles::read(files, stack);
     release(detection, files);
+    flask_app(detection, files);
     let (required, read) = super::env::detect(files, &code, stack);
     let set_by_image: Vec<String> = detection.env.value.keys().cloned().collect();
     detection.runtime.env_required = required
@@ -281,6 +282,77 @@ fn release(detection: &mut Detection, files: &ProjectFiles) {
     if !steps.is_empty() {
         detection.runtime.release = Some(Detected::found(steps, from.join(" and ")));
     }
+}
+
+/// `FLASK_APP` for a `flask …` release step (`flask db upgrade`): the `flask` command finds the
+/// app through `FLASK_APP`, which projects keep in `.flaskenv` (loaded by python-dotenv on a
+/// developer's machine, but not a source copied into the image), or else only in `app.py` or
+/// `wsgi.py`. Without it the step fails with "Could not locate a Flask application".
+fn flask_app(detection: &mut Detection, files: &ProjectFiles) {
+    if detection.stack.value != StackName::Python || detection.env.value.contains_key("FLASK_APP") {
+        return;
+    }
+    let runs_flask = |step: &[String]| step.first().is_some_and(|p| p == "flask");
+    let needs = detection
+        .runtime
+        .release
+        .as_ref()
+        .is_some_and(|r| r.value.iter().any(|s| runs_flask(s)));
+    if !needs {
+        return;
+    }
+    let from_flaskenv = files.read(".flaskenv").and_then(|text| {
+        text.lines().find_map(|line| {
+            let line = line.trim().trim_start_matches("export ").trim();
+            let (key, value) = line.split_once('=')?;
+            let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+            (key.trim() == "FLASK_APP" && plain_flask_app(value)).then(|| value.to_owned())
+        })
+    });
+    let (value, from) = match from_flaskenv {
+        Some(value) => (value, ".flaskenv".to_owned()),
+        None => {
+            // Flask finds `app.py` and `wsgi.py` by itself; otherwise the module the server
+            // serves (`gunicorn microblog:app` → `microblog:app`).
+            if files.is_file("app.py") || files.is_file("wsgi.py") {
+                return;
+            }
+            let command = &detection.command.value;
+            let Some(target) = (command.first().map(String::as_str) == Some("gunicorn"))
+                .then(|| {
+                    command
+                        .iter()
+                        .skip(1)
+                        .rev()
+                        .find(|w| !w.starts_with('-') && w.contains(':'))
+                })
+                .flatten()
+                .filter(|t| plain_flask_app(t) && !t.contains('('))
+            else {
+                return;
+            };
+            (target.clone(), "the app gunicorn serves".to_owned())
+        }
+    };
+    detection
+        .env
+        .value
+        .insert("FLASK_APP".to_owned(), value.clone());
+    let note =
+        format!("FLASK_APP = \"{value}\" ({from}) lets the release step's `flask` find the app");
+    detection.env.why = Some(match detection.env.why.take() {
+        Some(why) => format!("{why}; {note}"),
+        None => note,
+    });
+}
+
+/// A FLASK_APP value of a module path or file, with an optional `:app` or `:create_app()`.
+fn plain_flask_app(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 200
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._:/()-".contains(c))
 }
 
 /// Whether a step before the server is a release step (it changes the database), rather than a

@@ -456,6 +456,10 @@ fn chown(im: &Image) -> Vec<Hit> {
         |i| {
             let allowed: Vec<String> = match &im.expect.writable {
                 Some(paths) => paths.clone(),
+                None if i.keyword == "COPY" => empty_folder_copy(im, i)
+                    .filter(|dest| data_dir(dest))
+                    .into_iter()
+                    .collect(),
                 None => pred::made_dirs(i)
                     .into_iter()
                     .filter(|p| data_dir(p))
@@ -465,6 +469,35 @@ fn chown(im: &Image) -> Vec<Hit> {
         },
         "app files owned by a non-root user, who can modify them",
     )
+}
+
+/// Without a manifest: the destination of a `COPY --from=STAGE --chown=… SRC DEST` whose SRC is
+/// a folder STAGE made with `mkdir` and copied nothing into (the way an image without a shell
+/// gets a writable folder), else None.
+fn empty_folder_copy(im: &Image, i: &Instruction) -> Option<String> {
+    let dest = pred::copied_writable(i)?;
+    let from = i.flag("from")?.value.as_deref()?.to_ascii_lowercase();
+    let stage = im
+        .df
+        .stages
+        .iter()
+        .find(|s| s.name.as_deref() == Some(from.as_str()) || s.index.to_string() == from)?;
+    let source = i.words().first()?.trim_end_matches('/').to_owned();
+    let made = stage
+        .instructions
+        .iter()
+        .filter(|x| x.keyword == "RUN")
+        .any(|x| pred::made_dirs(x).contains(&source));
+    let filled = stage.instructions.iter().any(|x| {
+        matches!(&*x.keyword, "COPY" | "ADD")
+            && x.words().last().is_some_and(|d| {
+                let d = d.trim_end_matches('/');
+                d == source
+                    || d.starts_with(&format!("{source}/"))
+                    || source.starts_with(&format!("{d}/"))
+            })
+    });
+    (made && !filled).then_some(dest)
 }
 
 fn add_for_copy(im: &Image) -> Vec<Hit> {

@@ -112,6 +112,7 @@ class CorpusResult:
     uid: int | None = None
     status: int | None = None
     init_summary: str = ""
+    blocked: bool = False  # stopped by the machine (see UNAVAILABLE), neither a pass nor dgen's failure
 
     @property
     def ok(self) -> bool:
@@ -124,6 +125,25 @@ class StageFailed(Exception):
         self.stage, self.reason, self.detail = stage, reason, detail
 
 
+class StageBlocked(StageFailed):
+    """The journey cannot go on on this machine for a reason outside dgen and the app (a backing
+    service whose server cannot be installed here): reported as blocked, never as a pass."""
+
+
+# Backing-service image families no stand-in can offer here, and why. An app that needs one goes
+# through init, render and the build, and is then reported blocked with this reason.
+UNAVAILABLE = {
+    "mongo": "no MongoDB server can be installed on this machine: Debian ships none, and the npm and "
+             "PyPI packages that provide `mongod` download it from MongoDB's servers, which are out of reach",
+}
+
+
+def unavailable(image: str) -> str | None:
+    """Why no stand-in can be made for `image` (e.g. `mongo:8`), or None."""
+    name = image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+    return UNAVAILABLE.get(name)
+
+
 class CorpusRun:
     """One app's journey; never raises: the result says where and why it stopped."""
 
@@ -132,6 +152,7 @@ class CorpusRun:
         self.docker, self.stand_ins, self.tools, self.app = docker, stand_ins, tools, app
         self.dgen, self.health_timeout, self.health_interval = dgen, health_timeout, health_interval
         self.result = CorpusResult(app)
+        self.one_shot: list[str] = []  # services run from the app's own image (`migrate`)
         self.project = promises.NAME_PREFIXES[1] + "corpus" + re.sub(r"[^a-z0-9]", "", app.name.lower())
         self.tag = f"dgen-engine-test/corpus-{app.name.lower()}:latest"
 
@@ -146,14 +167,17 @@ class CorpusRun:
             ex = self._prepare(directory)
             compose = promises.Compose(self.docker, self.project, directory,
                                        [directory / "compose.yaml", directory / "compose.engine-test.yaml"])
-            services = self._services(compose, ex)
+            services, blocked = self._services(compose, ex)
             self._build(ex, compose)
+            if blocked:
+                raise StageBlocked("up", blocked)
             self._up(compose)
             self._healthy(compose, ex, services)
             self._non_root(compose, ex)
             self._page(compose, ex)
         except StageFailed as failed:
             self.result.stage, self.result.reason, self.result.detail = failed.stage, failed.reason, failed.detail
+            self.result.blocked = isinstance(failed, StageBlocked)
         except Exception as error:  # the harness hit something unexpected: report it as this app's failure
             self.result.stage = self.result.stage or "harness"
             self.result.reason = f"{type(error).__name__}: {error}"
@@ -165,7 +189,8 @@ class CorpusRun:
             self.docker.run("image", "rm", "-f", self.tag, check=False)
         self.result.seconds = time.monotonic() - started
         log(f"corpus {self.app.name}: " + ("healthy, non-root, page answered" if self.result.ok else
-                                          f"FAILED at {self.result.stage}: {self.result.reason}"))
+                                          f"{'BLOCKED' if self.result.blocked else 'FAILED'} at "
+                                          f"{self.result.stage}: {self.result.reason}"))
         return self.result
 
     # -- the stages --
@@ -224,24 +249,39 @@ class CorpusRun:
         env_file.write_text("".join(line + "\n" for line in lines))
         return ex
 
-    def _services(self, compose: promises.Compose, ex: examples.Example) -> list[str]:
-        (compose.directory / "compose.engine-test.yaml").write_text(
-            f'services:\n  {ex.service}:\n    image: "{self.tag}"\n' + self._health_override())
+    def _services(self, compose: promises.Compose, ex: examples.Example) -> tuple[list[str], str]:
+        """The services compose names, and why the app cannot be brought up here ("" when it can)."""
+        override = f'services:\n  {ex.service}:\n    image: "{self.tag}"\n' + self._health_override()
+        (compose.directory / "compose.engine-test.yaml").write_text(override)
         try:
             services = compose.services()
+            # Services built from the app's own Dockerfile (the one-shot `migrate` of [app]
+            # release) run the image under test too, as they would after `docker compose build`.
+            config = compose.run("config").stdout
+            own = build_context(config, ex.service, compose.directory)
+            self.one_shot = [name for name, image in services.items() if name != ex.service and not image
+                             and build_context(config, name, compose.directory) == own]
+            if self.one_shot:
+                override += "".join(f'  {name}:\n    image: "{self.tag}"\n' for name in self.one_shot)
+                (compose.directory / "compose.engine-test.yaml").write_text(override)
+                services = compose.services()
         except promises.Broken as broken:
             raise StageFailed("up", "compose.yaml is rejected by docker-compose", str(broken))
         if ex.service not in services:
             raise StageFailed("up", f"compose.yaml has no service named {ex.service!r}")
+        blocked = []
         for name, image in services.items():
-            if name == ex.service:
+            if name == ex.service or name in self.one_shot:
                 continue
             if not image:
                 raise StageFailed("up", f"backing service {name} has no image")
             if not standins.find_recipe(image):
+                if why := unavailable(image):
+                    blocked.append(f"backing service {name} ({image}): {why}")
+                    continue
                 raise StageFailed("up", f"backing service {name} ({image}) has no stand-in here "
                                         f"(known: {standins.families()})")
-        return list(services)
+        return list(services), "; ".join(blocked)
 
     def _build(self, ex: examples.Example, compose: promises.Compose) -> None:
         context, dockerfile = build_context(compose.run("config").stdout, ex.service, compose.directory)
@@ -249,7 +289,7 @@ class CorpusRun:
             for image in examples.base_images(dockerfile.read_text()):
                 self.stand_ins.ensure(image)
             for image in compose.services().values():
-                if image and image != self.tag:
+                if image and image != self.tag and not unavailable(image):
                     self.stand_ins.ensure(image)
         except Exception as error:
             raise StageFailed("build", f"a stand-in image could not be made: {error}")
@@ -266,15 +306,22 @@ class CorpusRun:
             raise StageFailed("up", "docker-compose up failed", str(broken))
 
     def _healthy(self, compose: promises.Compose, ex: examples.Example, services: list[str]) -> None:
-        for name in [ex.service, *[s for s in services if s != ex.service]]:
+        for name in self.one_shot:
+            try:
+                promises.wait_completed(self.docker, compose.container_any(name), self.health_timeout,
+                                        self._started)
+            except promises.Broken as broken:
+                raise StageFailed("healthy", f"one-shot service {name}: {str(broken).splitlines()[0]}",
+                                  str(broken))
+        for name in [ex.service, *[s for s in services if s != ex.service and s not in self.one_shot]]:
             try:
                 container = compose.container(name)
                 seconds = promises.wait_healthy(self.docker, container, self.health_timeout, self._started,
                                                 allow_no_healthcheck=name != ex.service)
             except promises.Broken as broken:
-                logs = self.docker.run("logs", "--tail", "15", compose.container(name), check=False) \
-                    if name != ex.service else None
-                extra = f"\n{logs.stdout}{logs.stderr}" if logs else ""
+                # The app's own log too: an unhealthy app usually says why it did not start.
+                logs = self.docker.run("logs", "--tail", "15", compose.container(name), check=False)
+                extra = f"\n{logs.stdout}{logs.stderr}" if "exited with code" not in str(broken) else ""
                 raise StageFailed("healthy", f"service {name}: {str(broken).splitlines()[0]}", str(broken) + extra)
             if name == ex.service:
                 self.result.healthy_s = seconds
@@ -370,9 +417,23 @@ def report(results: list[CorpusResult]) -> None:
         if r.ok:
             print(f"  {r.app.name.ljust(width)}  ok      healthy after {r.healthy_s or 0:.1f}s, UID {r.uid}, "
                   f"GET {r.app.spec.page} -> {r.status}  ({r.seconds:.0f}s)")
+        elif r.blocked:
+            print(f"  {r.app.name.ljust(width)}  BLOCKED at {r.stage} (init, render and build passed): "
+                  f"{r.reason}  ({r.seconds:.0f}s)")
         else:
             print(f"  {r.app.name.ljust(width)}  FAILED  at {r.stage}: {r.reason}  ({r.seconds:.0f}s)")
+            for line in r.detail.strip().splitlines()[-15:]:
+                print(f"  {''.ljust(width)}          | {line[:200]}")
         if r.init_summary:
             print(f"  {''.ljust(width)}          init: {r.init_summary}")
+    print("\n" + figure(results))
+
+
+def figure(results: list[CorpusResult]) -> str:
+    """The first-try figure: blocked apps are counted apart, never as healthy."""
     healthy = sum(r.ok for r in results)
-    print(f"\ncorpus: {healthy} of {len(results)} corpus apps healthy on the first try")
+    blocked = sum(r.blocked for r in results)
+    line = f"corpus: {healthy} of {len(results)} corpus apps healthy on the first try"
+    if blocked:
+        line += f" ({blocked} blocked by this machine, {len(results) - healthy - blocked} failed)"
+    return line

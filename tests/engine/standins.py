@@ -207,7 +207,10 @@ POSTGRES_ENTRYPOINT = [
     '  user="${POSTGRES_USER:-postgres}"; db="${POSTGRES_DB:-$user}"',
     '  if [ -z "$POSTGRES_PASSWORD" ]; then echo "error: POSTGRES_PASSWORD is not set" >&2; exit 1; fi',
     '  pwfile="$(mktemp)"; printf "%s\\n" "$POSTGRES_PASSWORD" > "$pwfile"',
-    '  initdb --username="$user" --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 -D "$PGDATA"',
+    # UTF8, as the official image's initdb (under LANG=en_US.utf8) makes it: a SQL_ASCII cluster
+    # hands psycopg 3 bytes instead of text, which SQLAlchemy cannot read the server version from.
+    '  initdb --username="$user" --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 '
+    '--encoding=UTF8 --locale=C.UTF-8 -D "$PGDATA"',
     '  rm -f "$pwfile"',
     '  echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"',
     '  if [ "$db" != postgres ]; then',

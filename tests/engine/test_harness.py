@@ -187,9 +187,26 @@ class Corpus(unittest.TestCase):
     def test_the_repositorys_corpus_is_valid(self):
         from pathlib import Path
         apps = corpus.discover(Path(__file__).resolve().parents[1] / "corpus", [])
-        self.assertGreaterEqual(len(apps), 4)
+        self.assertGreaterEqual(len(apps), 12)
         for app in apps:
             self.assertTrue(app.spec.shape, f"{app.name}: corpus.toml says what it is shaped after")
+
+    def test_mongo_is_blocked_and_other_images_are_not(self):
+        for image in ("mongo:8", "mongo:7.0", "docker.io/library/mongo:8", "mongo@sha256:" + "a" * 64):
+            self.assertIn("MongoDB", corpus.unavailable(image) or "", image)
+        for image in ("postgres:17", "mariadb:11", "redis:7", "mongo-express:1", "mymongo:1"):
+            self.assertIsNone(corpus.unavailable(image), image)
+
+    def test_blocked_apps_are_never_counted_healthy(self):
+        from pathlib import Path
+        app = corpus.CorpusApp("a", Path("/nonexistent"), corpus.CorpusSpec())
+        ok = corpus.CorpusResult(app)
+        failed = corpus.CorpusResult(app, stage="build", reason="x")
+        blocked = corpus.CorpusResult(app, stage="up", reason="no MongoDB", blocked=True)
+        self.assertFalse(blocked.ok)
+        self.assertEqual(corpus.figure([ok, failed, blocked]),
+                         "corpus: 1 of 3 corpus apps healthy on the first try (1 blocked by this machine, 1 failed)")
+        self.assertEqual(corpus.figure([ok, failed]), "corpus: 1 of 2 corpus apps healthy on the first try")
 
     def test_discover_refuses_generated_files_and_missing_specs(self):
         import tempfile
@@ -204,6 +221,19 @@ class Corpus(unittest.TestCase):
         (root / "app" / "Dockerfile").write_text("FROM scratch\n")
         with self.assertRaises(corpus.CorpusError):
             corpus.discover(root, [])
+
+
+class PostgresEntrypoint(unittest.TestCase):
+    def test_the_cluster_is_utf8_like_the_official_images(self):
+        initdb = [line for line in standins.POSTGRES_ENTRYPOINT if "initdb " in line]
+        self.assertEqual(len(initdb), 1)
+        self.assertIn("--encoding=UTF8", initdb[0])
+        self.assertIn("--locale=C.UTF-8", initdb[0])
+
+    def test_the_script_parses(self):
+        import subprocess
+        script = "\n".join(standins.POSTGRES_ENTRYPOINT)
+        self.assertEqual(subprocess.run(["sh", "-n", "-c", script]).returncode, 0)
 
 
 class MariadbEntrypoint(unittest.TestCase):

@@ -6,6 +6,7 @@ mod common;
 
 mod buildopts;
 mod cli;
+mod corpus_fixes;
 mod docs;
 mod drift;
 mod examples;
@@ -27,3 +28,4 @@ mod property;
 mod runtime;
 mod schema;
 mod ship;
+mod writable_native;
