@@ -452,7 +452,7 @@ def leaks(docker: Docker, tags: list[str], needles: list[str]) -> list[str]:
                                 ("docker save", saved)):
                 if needle.encode() in blob:
                     found.append(f"{tag}: {where}")
-            found += [f"{tag}: docker save (layer {m})" for m in _tar_layers_holding(saved, needle)]
+        found += [f"{tag}: docker save ({m})" for m in _tar_layers_holding(saved, *needles)]
     return found
 
 
@@ -602,22 +602,27 @@ def npm_secret_proof(docker: Docker, dgen: Path, work: Path, tools: lockfiles.To
         registry.stop()
 
 
-def _tar_layers_holding(saved: bytes, needle: str) -> list[str]:
-    """Members of a `docker save` tar (and of each layer tar in it) whose bytes hold `needle`."""
+def _tar_layers_holding(saved: bytes, *needles: str) -> list[str]:
+    """The files of a `docker save` tar, and of every layer in it, whose bytes hold one of `needles`.
+    A layer is any member that opens as a tar, compressed or not, whatever its name (`layer.tar` in
+    Docker's own layout, `blobs/sha256/…` in the OCI layout newer engines write)."""
+    wanted = [n.encode() for n in needles]
     found = []
     with tarfile.open(fileobj=io.BytesIO(saved)) as outer:
         for member in outer.getmembers():
             if not member.isfile():
                 continue
             data = outer.extractfile(member).read()
-            if member.name.endswith(".tar"):
-                try:
-                    with tarfile.open(fileobj=io.BytesIO(data)) as layer:
-                        for inner in layer.getmembers():
-                            if inner.isfile() and needle.encode() in layer.extractfile(inner).read():
+            try:
+                with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as layer:
+                    for inner in layer.getmembers():
+                        if inner.isfile():
+                            content = layer.extractfile(inner).read()
+                            if any(n in content for n in wanted):
                                 found.append(f"{member.name}:{inner.name}")
-                except tarfile.TarError:
-                    pass
+            except tarfile.TarError:
+                if any(n in data for n in wanted):
+                    found.append(member.name)
     return found
 
 

@@ -305,9 +305,15 @@ class PrivateRegistries(unittest.TestCase):
                     tar.addfile(info, io.BytesIO(data))
             return buffer.getvalue()
 
+        import gzip
         layer = tar_of({"root/.npmrc": b"//h/:_authToken=s3cret\n", "app/x.js": b"ok"})
-        saved = tar_of({"abc/layer.tar": layer, "manifest.json": b"[]"})
+        zipped = gzip.compress(tar_of({"etc/token": b"pw-123"}))  # a compressed OCI blob: the raw bytes hide it
+        self.assertNotIn(b"pw-123", zipped)
+        saved = tar_of({"abc/layer.tar": layer, "blobs/sha256/0f": zipped, "manifest.json": b"[]",
+                        "config.json": b'{"env": "pw-123"}'})
         self.assertEqual(buildfeat._tar_layers_holding(saved, "s3cret"), ["abc/layer.tar:root/.npmrc"])
+        self.assertEqual(buildfeat._tar_layers_holding(saved, "pw-123", "s3cret"),
+                         ["abc/layer.tar:root/.npmrc", "blobs/sha256/0f:etc/token", "config.json"])
         self.assertEqual(buildfeat._tar_layers_holding(saved, "absent"), [])
 
 
