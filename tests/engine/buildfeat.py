@@ -674,6 +674,9 @@ def cache_proof(docker: Docker, dgen: Path, work: Path, tools: lockfiles.Tools, 
             ex.dir = None
             root = work / f"cache-{case.manager}-{'on' if variant.startswith('with ') else 'off'}"
             examples.prepare(ex, root, tools)
+            # The junk virtualenv planted for promise 5 would be taken by uv and poetry for the
+            # project's environment when they add the dependency: this proof does not need it.
+            shutil.rmtree(ex.dir / ".venv", ignore_errors=True)
             for image in ex.base_images():
                 stand_ins.ensure(image)
             dockerfile = ex.dir / "Dockerfile"
