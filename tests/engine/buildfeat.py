@@ -720,6 +720,15 @@ def cache_proof(docker: Docker, dgen: Path, work: Path, tools: lockfiles.Tools, 
 
 # --- entry point ------------------------------------------------------------------
 
+class _LoggedList(list):
+    """The proofs done so far; each is logged as it is added, so that a run cut short keeps its figures."""
+
+    def append(self, proof: Proof) -> None:
+        log(f"{proof.status} {proof.name}: {proof.detail.splitlines()[0] if proof.detail else ''}"
+            + (f" ({', '.join(f'{k}: {v}' for k, v in proof.figures.items())})" if proof.figures else ""))
+        super().append(proof)
+
+
 # The proofs by name (`run.py --proof NAME`), in the order they run: `secret` and `cache` are pip's.
 PROOF_NAMES = ["lock", "arm64", "secret", "npm-secret", "cache", "cache-uv", "cache-poetry"]
 
@@ -729,7 +738,7 @@ def run_proofs(docker: Docker, stand_ins, tools: lockfiles.Tools, cache_dir: Pat
     dgen = dgen_binary()
     work = tmp / "proofs"
     work.mkdir(parents=True, exist_ok=True)
-    proofs = []
+    proofs = _LoggedList()
     wanted = set(only or PROOF_NAMES)
     if "lock" in wanted:
         stand_ins.ensure("python:3.12-slim")
