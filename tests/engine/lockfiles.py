@@ -7,6 +7,7 @@ the same tool version the generated Dockerfile pins.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -42,17 +43,20 @@ class Tools:
             _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", spec], venv.parent)
         return exe
 
-    def npm_executable(self, package: str, version: str) -> Path:
-        """An npm package's program (pnpm, yarn), installed with this machine's npm under the cache dir."""
+    def npm_executable(self, package: str, version: str, overrides: dict[str, str] | None = None) -> Path:
+        """An npm package's program (pnpm, yarn, verdaccio), installed with this machine's npm under the
+        cache dir. `overrides`: npm's `overrides` for the install (a dependency the registry cannot resolve)."""
         with self._lock:
-            return self._npm_executable(package, version)
+            return self._npm_executable(package, version, overrides or {})
 
-    def _npm_executable(self, package: str, version: str) -> Path:
+    def _npm_executable(self, package: str, version: str, overrides: dict[str, str]) -> Path:
         prefix = self.dir / f"npm-{package}-{version}"
         exe = prefix / "node_modules" / ".bin" / package
         if not exe.exists():
             log(f"installing {package}@{version} into {prefix}")
             prefix.mkdir(parents=True, exist_ok=True)
+            if overrides:
+                (prefix / "package.json").write_text(json.dumps({"private": True, "overrides": overrides}))
             _run(["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", f"{package}@{version}"],
                  prefix)
         return exe
@@ -115,16 +119,37 @@ def _uv_lock(project: Path, dockerfile: str, tools: Tools) -> str:
     return f"created uv.lock at run time (uv {version or 'latest'}, the machine's index)"
 
 
+def _poetry_env(tools: Tools) -> dict[str, str]:
+    return {"POETRY_VIRTUALENVS_CREATE": "false", "POETRY_CACHE_DIR": str(tools.dir / "poetry-cache"),
+            "POETRY_NO_INTERACTION": "1"}
+
+
 def _poetry_lock(project: Path, dockerfile: str, tools: Tools) -> str:
     version = pinned_version(dockerfile, "poetry")
     poetry = tools.executable("poetry", version)
-    env = {"POETRY_VIRTUALENVS_CREATE": "false", "POETRY_CACHE_DIR": str(tools.dir / "poetry-cache"),
-           "POETRY_NO_INTERACTION": "1"}
+    env = _poetry_env(tools)
     index = machine.simple_index_url()
     _run([str(poetry), "source", "add", "--priority=primary", SOURCE_NAME, index], project, env=env)
     _run([str(poetry), "lock"], project, env=env)
     return (f"created poetry.lock at run time (poetry {version or 'latest'}), resolving against the machine's "
             f"simple index added to the temp copy's pyproject.toml as primary source {SOURCE_NAME!r}")
+
+
+def add_dependency(project: Path, manager: str, dockerfile: str, tools: Tools, requirement: str) -> None:
+    """Add one dependency the way a team does with its package manager, lock file included:
+    a line in requirements.txt (pip), `uv add` (uv), `poetry add --lock` (poetry); the tool version
+    is the one the Dockerfile pins, the index the machine's (as for the lock file made at run time)."""
+    if manager == "pip":
+        path = project / "requirements.txt"
+        path.write_text(path.read_text().rstrip("\n") + f"\n{requirement}\n")
+    elif manager == "uv":
+        uv = tools.executable("uv", pinned_version(dockerfile, "uv"))
+        _run([str(uv), "add", "--no-sync", requirement], project, env=machine.uv_env())
+    elif manager == "poetry":
+        poetry = tools.executable("poetry", pinned_version(dockerfile, "poetry"))
+        _run([str(poetry), "add", "--lock", requirement], project, env=_poetry_env(tools))
+    else:
+        raise ValueError(f"no way to add a dependency with {manager!r}")
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:

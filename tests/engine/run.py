@@ -86,7 +86,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="probe the health check this often (seconds) instead of the image's interval, "
                              "to keep the suite short; the probe command, timeout and retries stay the "
                              "generated ones (0: keep the image's interval)")
-    parser.add_argument("--proof", action="append", default=[], choices=["lock", "arm64", "secret", "cache"],
+    parser.add_argument("--proof", action="append", default=[], choices=buildfeat.PROOF_NAMES,
                         help="run only this build-feature proof (tests/engine/buildfeat.py; repeatable); "
                              "all of them run after the examples when no --example is given")
     parser.add_argument("--proofs", action="store_true", help="run only the build-feature proofs")

@@ -3,8 +3,10 @@
 import shutil
 import unittest
 
+import buildfeat
 import corpus
 import example
+import lockfiles
 import machine
 import promises
 import standins
@@ -257,6 +259,92 @@ class MariadbEntrypoint(unittest.TestCase):
         import subprocess
         script = "\n".join(standins.MARIADB_ENTRYPOINT)
         self.assertEqual(subprocess.run(["sh", "-n", "-c", script]).returncode, 0)
+
+
+class CacheMountVariants(unittest.TestCase):
+    """The "without" Dockerfile of the cache proofs: no cache mount left, each installer told not to
+    keep a cache, everything else (a secret mount included) as generated."""
+
+    def variant(self, example_name):
+        from pathlib import Path
+        text = (Path(__file__).resolve().parents[2] / "examples" / example_name / "Dockerfile").read_text()
+        return text, buildfeat.without_cache_mounts(text)
+
+    def test_each_package_managers_example(self):
+        for manager, case in buildfeat.CACHE_CASES.items():
+            with self.subTest(manager):
+                generated, without = self.variant(case.example)
+                self.assertIn("--mount=type=cache", generated)
+                self.assertNotIn("--mount=type=cache", without)
+                self.assertEqual(without.count("FROM "), generated.count("FROM "))
+        self.assertIn("uv sync --no-cache --frozen", self.variant("fastapi-uv")[1])
+        self.assertIn("pip install --no-cache-dir uv==", self.variant("fastapi-uv")[1])
+        self.assertIn("poetry install --no-cache --only main", self.variant("django-poetry")[1])
+        self.assertIn("RUN python -m venv /opt/venv \\\n    && pip install --no-cache-dir --no-compile -r requirements.txt",
+                      self.variant("flask-pip")[1])
+        self.assertIn("pip install --no-cache-dir debugpy", self.variant("flask-pip")[1])  # not twice
+
+    def test_a_secret_mount_stays(self):
+        text = ("RUN --mount=type=cache,target=/root/.npm \\\n"
+                "    --mount=type=secret,id=npmrc,target=/root/.npmrc,required=true \\\n"
+                "    npm ci --omit=dev\n")
+        self.assertEqual(buildfeat.without_cache_mounts(text),
+                         "RUN --mount=type=secret,id=npmrc,target=/root/.npmrc,required=true \\\n    npm ci --omit=dev\n")
+
+    def test_pip_dependency_is_appended_on_its_own_line(self):
+        import tempfile
+        from pathlib import Path
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "requirements.txt").write_text("flask==3.1.2")  # no final newline
+            lockfiles.add_dependency(Path(tmp), "pip", "", lockfiles.Tools(Path(tmp)), "requests==2.32.3")
+            self.assertEqual((Path(tmp) / "requirements.txt").read_text(), "flask==3.1.2\nrequests==2.32.3\n")
+            with self.assertRaises(ValueError):
+                lockfiles.add_dependency(Path(tmp), "pipenv", "", lockfiles.Tools(Path(tmp)), "x==1")
+
+
+class PrivateRegistries(unittest.TestCase):
+    def test_verdaccio_config_needs_a_user_and_has_no_uplink(self):
+        from pathlib import Path
+        registry = buildfeat.PrivateNpmRegistry(Path("/nonexistent/work"), None)
+        config = registry.config(max_users=1)
+        self.assertIn("uplinks: {}\n", config)
+        self.assertNotIn("proxy:", config)
+        self.assertEqual(config.count("access: $authenticated"), 2)
+        self.assertEqual(config.count("publish: $authenticated"), 2)
+        self.assertIn(f"listen: 127.0.0.1:{registry.port}\n", config)
+        self.assertIn("max_users: 1\n", config)
+
+    def test_npmrc_scopes_the_registry_and_its_token(self):
+        from pathlib import Path
+        registry = buildfeat.PrivateNpmRegistry(Path("/nonexistent/work"), None)
+        self.assertEqual(registry.npmrc("tok"),
+                         f"@dgen-proof:registry=http://127.0.0.1:{registry.port}/\n"
+                         f"//127.0.0.1:{registry.port}/:_authToken=tok\n")
+        self.assertNotEqual(registry.password, buildfeat.PrivateNpmRegistry(Path("/x"), None).password)
+
+    def test_leak_search_opens_each_layer(self):
+        import io
+        import tarfile
+
+        def tar_of(files):
+            buffer = io.BytesIO()
+            with tarfile.open(fileobj=buffer, mode="w") as tar:
+                for name, data in files.items():
+                    info = tarfile.TarInfo(name)
+                    info.size = len(data)
+                    tar.addfile(info, io.BytesIO(data))
+            return buffer.getvalue()
+
+        import gzip
+        layer = tar_of({"root/.npmrc": b"//h/:_authToken=s3cret\n", "app/x.js": b"ok"})
+        zipped = gzip.compress(tar_of({"etc/token": b"pw-123"}))  # a compressed OCI blob: the raw bytes hide it
+        self.assertNotIn(b"pw-123", zipped)
+        saved = tar_of({"abc/layer.tar": layer, "blobs/sha256/0f": zipped, "manifest.json": b"[]",
+                        "config.json": b'{"env": "pw-123"}'})
+        self.assertEqual(buildfeat._tar_layers_holding(saved, "s3cret"), ["abc/layer.tar:root/.npmrc"])
+        self.assertEqual(buildfeat._tar_layers_holding(saved, "pw-123", "s3cret"),
+                         ["abc/layer.tar:root/.npmrc", "blobs/sha256/0f:etc/token", "config.json"])
+        self.assertEqual(buildfeat._tar_layers_holding(saved, "absent"), [])
 
 
 if __name__ == "__main__":
