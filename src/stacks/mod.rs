@@ -26,10 +26,6 @@ pub mod rust;
 #[path = "static/mod.rs"]
 pub mod static_site;
 
-/// The Python stack's requirements-file reader, under its old path (for code written before
-/// the stacks became folders).
-pub use python::deps as python_deps;
-
 use include_dir::Dir;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;

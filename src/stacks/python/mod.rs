@@ -390,7 +390,7 @@ fn validate_pip(s: &Settings, c: &mut Checker<'_>) {
             }
         }
         PipInput::Requirements => {
-            match crate::stacks::python_deps::closure(&dir, &s.requirements) {
+            match crate::stacks::python::deps::closure(&dir, &s.requirements) {
                 Err(problems) => {
                     for problem in problems {
                         let message = format!("{}: {}", problem.at(), problem.message);
@@ -714,7 +714,7 @@ impl Stack for PythonStack {
                 PipInput::PipfileLock => "pipfile",
                 PipInput::PdmLock => "pdm",
             },
-            copy_groups: crate::stacks::python_deps::copy_groups(
+            copy_groups: crate::stacks::python::deps::copy_groups(
                 &s.requirements,
                 &project
                     .as_ref()

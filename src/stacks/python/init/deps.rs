@@ -159,7 +159,7 @@ impl Dependencies {
                 continue;
             }
             if line.starts_with("-e") || line.starts_with("--editable") {
-                // The project itself (install_project) or a refused line: see python_deps.
+                // The project itself (install_project) or a refused line: see the stack's deps.rs.
                 continue;
             }
             if line.starts_with('-') {

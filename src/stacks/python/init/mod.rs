@@ -215,7 +215,7 @@ impl Detector for Python {
         let mut includes = None;
         let mut project_lines = Vec::new();
         if let Some(file) = requirements {
-            match crate::stacks::python_deps::closure(files.root(), file) {
+            match crate::stacks::python::deps::closure(files.root(), file) {
                 Ok(closure) => {
                     project_lines = closure.project_lines;
                     if !closure.includes.is_empty() {

@@ -5,7 +5,7 @@
 
 use crate::init::{Detected, ProjectFiles, Setting, SettingValue};
 use crate::stacks::python::project::not_a_package;
-use crate::stacks::python_deps::ProjectLine;
+use crate::stacks::python::deps::ProjectLine;
 
 /// The settings for the project install, if the project is installed.
 pub fn settings(
