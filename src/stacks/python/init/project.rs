@@ -4,8 +4,8 @@
 //! (`project_files`) and the extras the requirements lines ask for (`optional_dependencies`).
 
 use crate::init::{Detected, ProjectFiles, Setting, SettingValue};
-use crate::stacks::python::project::not_a_package;
 use crate::stacks::python::deps::ProjectLine;
+use crate::stacks::python::project::not_a_package;
 
 /// The settings for the project install, if the project is installed.
 pub fn settings(
