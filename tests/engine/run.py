@@ -48,9 +48,7 @@ def default_cache_dir() -> Path:
 
 
 def default_jobs() -> int:
-    """Two examples at a time: the daemon has both cores' worth of work, and the promises that
-    another build can disturb (promise 6's warm rebuild, beside a `--no-cache` cold build that
-    re-makes shared base steps) settle the cache and retry once, so they hold on a shared daemon.
+    """Two at a time: examples that share no base image (see `families`), and corpus apps.
     DGEN_ENGINE_JOBS or `--jobs` overrides."""
     try:
         return max(1, int(os.environ.get("DGEN_ENGINE_JOBS", "2")))
@@ -162,10 +160,14 @@ def run_suite(docker: Docker, args: argparse.Namespace) -> int:
             return corpus.CorpusRun(docker, stand_ins, tools, app, dgen, args.health_timeout,
                                     args.health_interval).run(Path(tmp))
 
+        def one_family(family: list[examples.Example]) -> list[promises.ExampleCheck]:
+            return [one_example(ex) for ex in family]
+
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            example_futures = [pool.submit(one_example, ex) for ex in found]
+            family_futures = [pool.submit(one_family, family) for family in families(found)]
             app_futures = [pool.submit(one_app, app) for app in apps]
-            checks = [f.result() for f in example_futures]
+            by_name = {c.example.name: c for f in family_futures for c in f.result()}
+            checks = [by_name[ex.name] for ex in found]
             results = [f.result() for f in app_futures]
     report(checks, stand_ins)
     corpus.report(results)
@@ -201,6 +203,36 @@ def _dgen_binary(args: argparse.Namespace) -> Path:
     if built.returncode != 0 or not binary.is_file():
         raise corpus.CorpusError(f"cargo build --bin dgen failed:\n{built.stderr[-2000:]}")
     return binary
+
+
+def families(found: list[examples.Example]) -> list[list[examples.Example]]:
+    """The examples, in families that share a base image (directly or through another member),
+    largest first: a family's members run one after another, families side by side.
+
+    Two `--no-cache` builds that start from the same image each leave a cache record for the
+    same base steps (FROM, ENV, WORKDIR); warm rebuilds of the two then interleave and BuildKit
+    picks one record or the other, so an example's dependency layer, built under the other
+    record, reads as missing (promise 6). Examples that share no base image cannot disturb each
+    other that way."""
+    parent = list(range(len(found)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_with: dict[str, int] = {}
+    for i, ex in enumerate(found):
+        for image in ex.base_images():
+            if image in first_with:
+                parent[root(i)] = root(first_with[image])
+            else:
+                first_with[image] = i
+    groups: dict[int, list[examples.Example]] = {}
+    for i, ex in enumerate(found):
+        groups.setdefault(root(i), []).append(ex)
+    return sorted(groups.values(), key=len, reverse=True)
 
 
 def _images_needed(found: list[examples.Example]) -> list[str]:

@@ -9,6 +9,7 @@ import example
 import lockfiles
 import machine
 import promises
+import run
 import standins
 
 MULTI_STAGE = """\
@@ -32,6 +33,28 @@ PLAIN_PROGRESS = """\
 #9 [runtime 5/6] COPY app.py ./app.py
 #9 DONE 0.1s
 """
+
+
+class Families(unittest.TestCase):
+    """Examples that share a base image, directly or through another member, run one after another."""
+
+    class Fake:
+        def __init__(self, name, images):
+            self.name, self.images = name, images
+
+        def base_images(self):
+            return self.images
+
+    def test_shared_images_join_families_transitively(self):
+        fake = self.Fake
+        found = [fake("py1", ["python:3.12-slim"]), fake("go", ["golang:1", "distroless/static"]),
+                 fake("py2", ["python:3.12-slim", "debian:slim"]), fake("deb", ["debian:slim"]),
+                 fake("rs", ["rust:1"])]
+        names = [[e.name for e in family] for family in run.families(found)]
+        self.assertEqual(names, [["py1", "py2", "deb"], ["go"], ["rs"]])
+
+    def test_no_examples_no_families(self):
+        self.assertEqual(run.families([]), [])
 
 
 class DockerfileParsing(unittest.TestCase):
