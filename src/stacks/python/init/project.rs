@@ -53,6 +53,17 @@ pub fn settings(
         return Vec::new();
     }
     let backend = backend.unwrap_or_default();
+    if lines.is_empty()
+        && let Some(p) = pyproject
+        && let Some(why) = backend_finds_nothing(files, p, &backend)
+    {
+        // Run from its sources, as it is today; installing it would fail the build.
+        notes.push(format!(
+            "pyproject.toml: the project is not installed as a package ({why}); the image runs it from its sources. \
+             To install it, tell the backend where the package is, then set [python] install_project = true"
+        ));
+        return Vec::new();
+    }
     let origin = match lines.first() {
         Some(line) => format!("{}: `{}`", line.at(), line.text),
         None => format!("pyproject.toml [build-system] build-backend = \"{backend}\""),
@@ -138,4 +149,55 @@ pub fn settings(
         ));
     }
     out
+}
+
+/// Why the build backend would find no package to put in the wheel, for the backends that
+/// infer it from the project's name when they are not told (hatchling, flit); `None` when it
+/// would find one, is told where, or infers it some other way (setuptools, pdm-backend,
+/// poetry-core).
+fn backend_finds_nothing(
+    files: &ProjectFiles,
+    pyproject: &toml::Table,
+    backend: &str,
+) -> Option<String> {
+    let name = pyproject
+        .get("project")
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())?;
+    let tool = pyproject.get("tool");
+    let (label, module) = match backend {
+        "hatchling.build" => {
+            if tool
+                .and_then(|t| t.get("hatch"))
+                .and_then(|h| h.get("build"))
+                .is_some()
+            {
+                return None;
+            }
+            ("hatchling", name.to_lowercase().replace(['-', '.'], "_"))
+        }
+        "flit_core.buildapi" => {
+            let module = tool
+                .and_then(|t| t.get("flit"))
+                .and_then(|f| f.get("module"))
+                .and_then(|m| m.get("name"))
+                .and_then(|n| n.as_str())
+                .map_or_else(|| name.replace(['-', '.'], "_"), str::to_owned);
+            ("flit", module)
+        }
+        _ => return None,
+    };
+    let candidates = [
+        format!("{module}/__init__.py"),
+        format!("src/{module}/__init__.py"),
+        format!("{module}.py"),
+        format!("src/{module}.py"),
+    ];
+    if candidates.iter().any(|c| files.is_file(c)) {
+        return None;
+    }
+    Some(format!(
+        "{label} looks for a package named after the project `{name}` and finds none of {}",
+        candidates.join(", ")
+    ))
 }
