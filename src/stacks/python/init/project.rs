@@ -174,7 +174,8 @@ fn backend_finds_nothing(
             {
                 return None;
             }
-            ("hatchling", name.to_lowercase().replace(['-', '.'], "_"))
+            // hatchling's own normalization: PEP 503's, with `_` for the separator.
+            ("hatchling", super::deps::normalize(name).replace('-', "_"))
         }
         "flit_core.buildapi" => {
             let module = tool
