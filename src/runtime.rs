@@ -402,6 +402,7 @@ pub fn validate(m: &Manifest, c: &mut Checker<'_>) {
             | StackName::Go
             | StackName::Rust
             | StackName::Static
+            | StackName::Php
     );
     let mut seen: Vec<String> = Vec::new();
     for (i, w) in app.writable.iter().enumerate() {

@@ -205,6 +205,7 @@ fn stack_of(image: &str) -> Option<StackName> {
         "rust" => StackName::Rust,
         "eclipse-temurin" | "openjdk" | "amazoncorretto" | "maven" | "gradle" => StackName::Java,
         "nginx" | "nginx-unprivileged" | "httpd" => StackName::Static,
+        "php" | "composer" => StackName::Php,
         _ => return None,
     })
 }
