@@ -22,6 +22,7 @@ mod practices;
 mod practices_go;
 mod practices_java;
 mod practices_node;
+mod practices_php;
 mod practices_rust;
 mod practices_static;
 mod property;

@@ -4,7 +4,7 @@
 //! | --- | --- |
 //! | `composer.json` | the stack, `name` |
 //! | `config.platform.php`, then `require.php` (`~8.2.0`, `8.3.*`, `^8.1`, `>=8.2`) | `version` |
-//! | `require` entries `ext-*` not built into the php image | `extensions` |
+//! | `require` entries `ext-*` not built into the php image | `extensions` (those that need a C library: a note naming its package) |
 //! | `public/index.php`, `web/index.php`, or `index.php` at the top | `document_root` |
 //! | routes such as `/health` in the PHP files | `[healthcheck] path` |
 
@@ -18,7 +18,21 @@ use crate::init::{
     project_name, schema_file,
 };
 use crate::manifest::StackName;
-use crate::stacks::php::{BUILT_IN_EXTENSIONS, Php};
+use crate::stacks::php::{BUILT_IN_EXTENSIONS, Php, SELF_CONTAINED_EXTENSIONS};
+
+/// Extensions that need a C library, with the Debian package to build them against.
+const LIBRARIES: &[(&str, &str)] = &[
+    ("intl", "libicu-dev"),
+    ("zip", "libzip-dev"),
+    ("gd", "libpng-dev"),
+    ("pdo_pgsql", "libpq-dev"),
+    ("pgsql", "libpq-dev"),
+    ("gmp", "libgmp-dev"),
+    ("xsl", "libxslt1-dev"),
+    ("bz2", "libbz2-dev"),
+    ("soap", "libxml2-dev"),
+    ("ldap", "libldap2-dev"),
+];
 
 /// The PHP detector.
 pub struct PhpDetector;
@@ -43,7 +57,9 @@ fn pinned_minor(constraint: &str) -> Option<String> {
     }
     if let Some(rest) = c.strip_prefix('~') {
         // ~8.2.0 allows 8.2.*; ~8.2 allows 8.*.
-        return (rest.split('.').count() >= 3).then(|| minor(rest)).flatten();
+        return (rest.split('.').count() >= 3)
+            .then(|| minor(rest))
+            .flatten();
     }
     if c.ends_with(".*") || c.ends_with(".x") {
         return minor(c);
@@ -132,9 +148,7 @@ impl Detector for PhpDetector {
                     notes.push(format!(
                         "composer.json requires PHP {c}, newer than the default {default}: set [php] version"
                     ));
-                } else if lower_bound(c).is_some_and(|(maj, _)| maj < 8)
-                    && !c.contains("8")
-                {
+                } else if lower_bound(c).is_some_and(|(maj, _)| maj < 8) && !c.contains("8") {
                     notes.push(format!(
                         "composer.json requires PHP {c}: the php images dgen uses are PHP 8; check that the app runs on {default}"
                     ));
@@ -151,6 +165,20 @@ impl Detector for PhpDetector {
             .collect();
         extensions.sort();
         extensions.dedup();
+        // Only those that build without a C library are set: another needs its -dev package,
+        // pinned, which is the user's to choose.
+        let (extensions, with_library): (Vec<String>, Vec<String>) = extensions
+            .into_iter()
+            .partition(|e| SELF_CONTAINED_EXTENSIONS.contains(&e.as_str()));
+        for ext in &with_library {
+            let package = LIBRARIES
+                .iter()
+                .find(|(e, _)| e == ext)
+                .map_or("its -dev package".to_owned(), |(_, p)| format!("`{p}`"));
+            notes.push(format!(
+                "composer.json requires ext-{ext}, which needs a C library to build: add \"{ext}\" to [php] extensions and {package} (pinned) to [app] system_packages; until then the build stops at `composer check-platform-reqs`"
+            ));
+        }
 
         let (document_root, root_from) = if files.is_file("public/index.php") {
             ("public", "public/index.php")
@@ -205,13 +233,19 @@ impl Detector for PhpDetector {
             settings.push(Setting::new(
                 "extensions",
                 "PHP extensions built into the image (docker-php-ext-install)",
-                Detected::found(SettingValue::List(extensions), "composer.json require ext-*"),
+                Detected::found(
+                    SettingValue::List(extensions),
+                    "composer.json require ext-*",
+                ),
             ));
         }
         Detection {
             stack: Detected::found(StackName::Php, "composer.json"),
             name,
-            command: Detected::default(Vec::new(), "the php image runs Apache (apache2-foreground)"),
+            command: Detected::default(
+                Vec::new(),
+                "the php image runs Apache (apache2-foreground)",
+            ),
             ports: Detected::default(vec![8080], "Apache on an unprivileged port"),
             sources: sources::detected(keep, &left_out),
             env: Detected::default(BTreeMap::new(), "nothing needed"),

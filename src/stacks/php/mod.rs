@@ -110,8 +110,18 @@ pub const BUILT_IN_EXTENSIONS: &[&str] = &[
 
 /// Extensions `docker-php-ext-install` builds without another C library.
 pub const SELF_CONTAINED_EXTENSIONS: &[&str] = &[
-    "bcmath", "calendar", "exif", "gettext", "mysqli", "pcntl", "pdo_mysql", "shmop", "sockets",
-    "sysvmsg", "sysvsem", "sysvshm",
+    "bcmath",
+    "calendar",
+    "exif",
+    "gettext",
+    "mysqli",
+    "pcntl",
+    "pdo_mysql",
+    "shmop",
+    "sockets",
+    "sysvmsg",
+    "sysvsem",
+    "sysvshm",
 ];
 
 /// The templates, named `php/<file>` (what a team template overrides).
@@ -168,9 +178,7 @@ fn site_conf(port: u32, root: &str, root_is_workdir: bool) -> Vec<String> {
     ];
     if root_is_workdir {
         // The whole project is the document root: keep its dependencies and Composer files out.
-        lines.push(
-            "    RedirectMatch 404 \"^/(vendor(/.*)?|composer\\.(json|lock))$\"".to_owned(),
-        );
+        lines.push("    RedirectMatch 404 \"^/(vendor(/.*)?|composer\\.(json|lock))$\"".to_owned());
     }
     lines.extend([
         "    CustomLog /dev/stdout combined".to_owned(),
@@ -262,9 +270,7 @@ impl Stack for PhpStack {
                 "expected e.g. \"2.8\"",
             );
         }
-        if !s.document_root.is_empty()
-            && !PlainPath::is(&s.document_root, PathShape::RELATIVE)
-        {
+        if !s.document_root.is_empty() && !PlainPath::is(&s.document_root, PathShape::RELATIVE) {
             c.error(
                 "php-document-root",
                 &["php".into(), "document_root".into()],
@@ -374,11 +380,13 @@ impl Stack for PhpStack {
         }
         let composer = ["stack".into()];
         c.must_exist(&composer, "composer.json", "composer.json", true);
-        if c.project_dir().is_some_and(|d| !d.join("composer.lock").exists()) {
-            c.error(
+        if c.project_dir()
+            .is_some_and(|d| !d.join("composer.lock").exists())
+        {
+            c.warning(
                 "php-lock-missing",
                 &composer,
-                "composer.lock does not exist next to the manifest: the image installs the locked packages",
+                "composer.lock does not exist next to the manifest: the build copies it and installs the locked packages",
                 "no composer.lock",
             )
             .help = Some(
