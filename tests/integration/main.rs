@@ -14,6 +14,7 @@ mod extras;
 mod hardening;
 mod init;
 mod init_layouts;
+mod init_php;
 mod injection;
 mod lint;
 mod lock;

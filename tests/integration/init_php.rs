@@ -1,0 +1,130 @@
+//! `dgen init` on PHP projects (`tests/fixtures/init/php-*`): the real binary in a copy of the
+//! fixture, then the manifest it wrote parsed with the project's files checked, and rendered.
+
+use crate::common;
+
+use common::copy_dir;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dgen");
+
+/// Runs `dgen init --yes` in a copy of the fixture; returns the directory (kept alive by the
+/// temporary directory), the manifest and what init printed.
+fn init(fixture: &str) -> (tempfile::TempDir, PathBuf, dgen::manifest::Manifest, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(fixture);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/init")
+            .join(fixture),
+        &dir,
+    );
+    let out = Command::new(BIN)
+        .args(["init", "--yes"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let text = std::fs::read_to_string(dir.join("dgen.toml")).unwrap();
+    let manifest = dgen::manifest::parse(&text, Some(&dir))
+        .unwrap_or_else(|d| {
+            panic!(
+                "{}",
+                dgen::diagnostic::render("dgen.toml", &text, &d, false)
+            )
+        })
+        .manifest;
+    let render = Command::new(BIN)
+        .args(["render"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        render.status.success(),
+        "{}",
+        String::from_utf8_lossy(&render.stderr)
+    );
+    (tmp, dir, manifest, stderr)
+}
+
+#[test]
+fn slim_app_in_public_with_a_pinned_php_and_extensions() {
+    let (_tmp, dir, m, stderr) = init("php-slim");
+    assert_eq!(m.stack.as_str(), "php");
+    assert_eq!(m.name, "orders-api", "from composer.json's name");
+    let php = m.php.clone().expect("[php] written");
+    assert_eq!(php.version, "8.3", "~8.3.0 pins 8.3");
+    assert_eq!(php.document_root, "public");
+    // intl needs libicu: a note, not a setting that breaks the build.
+    assert_eq!(php.extensions, ["pdo_mysql"]);
+    assert!(
+        stderr.contains("ext-intl") && stderr.contains("libicu-dev"),
+        "{stderr}"
+    );
+    assert_eq!(m.app.sources, ["public", "src"], "tests and var left out");
+    assert!(m.app.command.is_empty(), "the image's apache2-foreground");
+    assert_eq!(m.app.ports, [8080]);
+    assert_eq!(m.healthcheck.path.as_deref(), Some("/healthz"));
+    let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("FROM php:8.3-apache\n"));
+    assert!(dockerfile.contains("docker-php-ext-install -j\"$(nproc)\" pdo_mysql"));
+}
+
+#[test]
+fn plain_project_served_from_its_root_without_a_lock() {
+    let (_tmp, dir, m, stderr) = init("php-plain");
+    let php = m.php.clone().expect("[php] written");
+    assert_eq!(php.version, "8.4", "^8.1 is served by the default");
+    assert_eq!(php.document_root, "", "index.php at the top");
+    assert_eq!(m.app.sources, ["index.php", "lib"]);
+    assert!(stderr.contains("no composer.lock"), "{stderr}");
+    let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    // The project is the document root: vendor/ and the Composer files are refused to clients.
+    assert!(dockerfile.contains("RedirectMatch 404"), "{dockerfile}");
+}
+
+#[test]
+fn a_newer_php_than_the_default_is_noted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("future");
+    std::fs::create_dir_all(dir.join("public")).unwrap();
+    std::fs::write(dir.join("public/index.php"), "<?php echo 1;\n").unwrap();
+    std::fs::write(
+        dir.join("composer.json"),
+        r#"{"name": "a/b", "require": {"php": ">=8.9", "ext-gd": "*", "ext-bcmath": "*", "ext-mbstring": "*"}, "config": {}}"#,
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["init", "--yes"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("newer than the default"), "{stderr}");
+    assert!(stderr.contains("ext-gd"), "{stderr}");
+    let text = std::fs::read_to_string(dir.join("dgen.toml")).unwrap();
+    assert!(text.contains("extensions = [\"bcmath\"]"), "{text}");
+    // config.platform.php wins over require.php.
+    std::fs::write(
+        dir.join("composer.json"),
+        r#"{"require": {"php": "^8.1"}, "config": {"platform": {"php": "8.2.20"}}}"#,
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["init", "--yes", "--force"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(dir.join("dgen.toml")).unwrap();
+    assert!(text.contains("version = \"8.2\""), "{text}");
+}
