@@ -403,6 +403,7 @@ pub fn validate(m: &Manifest, c: &mut Checker<'_>) {
             | StackName::Rust
             | StackName::Static
             | StackName::Php
+            | StackName::Ruby
     );
     let mut seen: Vec<String> = Vec::new();
     for (i, w) in app.writable.iter().enumerate() {

@@ -206,6 +206,7 @@ fn stack_of(image: &str) -> Option<StackName> {
         "eclipse-temurin" | "openjdk" | "amazoncorretto" | "maven" | "gradle" => StackName::Java,
         "nginx" | "nginx-unprivileged" | "httpd" => StackName::Static,
         "php" | "composer" => StackName::Php,
+        "ruby" => StackName::Ruby,
         _ => return None,
     })
 }

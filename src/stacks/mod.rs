@@ -21,6 +21,7 @@ pub mod java;
 pub mod node;
 pub mod php;
 pub mod python;
+pub mod ruby;
 pub mod rust;
 // `static` is a Rust keyword: the folder is named after the manifest's `stack = "static"`, the
 // module `static_site`.
@@ -57,6 +58,7 @@ macro_rules! with_stacks {
             (Java, java, "java", java::JavaStack, "Java: a jar built with Maven or Gradle on a JDK, run on a JRE.", "Settings of the Java stack."),
             (Node, node, "node", node::Node, "Node.js: npm, yarn or pnpm from the lock file, an optional build stage, production\ndependencies only in the final image.", "Settings of the Node.js stack."),
             (Static, r#static, "static", static_site::StaticSite, "A static site: an optional Node.js build, served by unprivileged nginx.", "Settings of the static-site stack (`stack = \"static\"`)."),
+            (Ruby, ruby, "ruby", ruby::RubyStack, "Ruby: Bundler, a Rack app or Rails served by Puma; jemalloc, bootsnap and precompiled assets.", "Settings of the Ruby stack."),
             (Php, php, "php", php::PhpStack, "PHP: Composer packages in a cached layer, served by Apache with mod_php on an unprivileged port.", "Settings of the PHP stack."),
         }
     };
