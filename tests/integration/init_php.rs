@@ -1,4 +1,4 @@
-//! `dgen init` on PHP projects (`tests/fixtures/init/php-*`): the real binary in a copy of the
+//! `dgen init` on PHP and Ruby projects (`tests/fixtures/init/php-*`, `ruby-*`): the real binary in a copy of the
 //! fixture, then the manifest it wrote parsed with the project's files checked, and rendered.
 
 use crate::common;
@@ -127,4 +127,55 @@ fn a_newer_php_than_the_default_is_noted() {
     assert!(out.status.success());
     let text = std::fs::read_to_string(dir.join("dgen.toml")).unwrap();
     assert!(text.contains("version = \"8.2\""), "{text}");
+}
+
+#[test]
+fn rails_app_with_bootsnap_assets_puma_and_its_writable_paths() {
+    let (_tmp, dir, m, _stderr) = init("ruby-rails");
+    assert_eq!(m.stack.as_str(), "ruby");
+    let ruby = m.ruby.clone().expect("[ruby] written");
+    assert_eq!(ruby.version, "3.3", "from .ruby-version");
+    assert!(ruby.rails && ruby.assets_precompile && ruby.bootsnap);
+    assert_eq!(
+        m.app.command,
+        ["bundle", "exec", "puma", "-C", "config/puma.rb"]
+    );
+    assert_eq!(m.app.ports, [3000], "config/puma.rb's port");
+    assert_eq!(
+        m.healthcheck.path.as_deref(),
+        Some("/up"),
+        "rails/health#show"
+    );
+    assert!(m.app.sources.iter().any(|s| s == "bin"));
+    assert!(
+        !m.app
+            .sources
+            .iter()
+            .any(|s| s == "test" || s == "tmp" || s == "log")
+    );
+    let writable: Vec<&str> = m.app.writable.iter().map(|w| w.path()).collect();
+    assert_eq!(writable, ["tmp", "log", "storage"]);
+    assert_eq!(
+        m.app.env_required,
+        ["RAILS_MASTER_KEY"],
+        "credentials.yml.enc"
+    );
+    let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile
+            .contains("SECRET_KEY_BASE_DUMMY=1 RAILS_ENV=production ./bin/rails assets:precompile")
+    );
+    assert!(dockerfile.contains("bundle exec bootsnap precompile app/ lib/"));
+}
+
+#[test]
+fn rack_app_without_puma_runs_rackup() {
+    let (_tmp, _dir, m, stderr) = init("ruby-rack");
+    let ruby = m.ruby.clone().expect("[ruby] written");
+    assert!(!ruby.rails && !ruby.bootsnap && !ruby.assets_precompile);
+    assert_eq!(m.app.command[..3], ["bundle", "exec", "rackup"]);
+    assert_eq!(m.app.ports, [9292]);
+    assert_eq!(m.healthcheck.path.as_deref(), Some("/health"));
+    assert!(stderr.contains("no Gemfile.lock"), "{stderr}");
+    assert!(stderr.contains("no puma"), "{stderr}");
 }

@@ -24,6 +24,7 @@ mod practices_go;
 mod practices_java;
 mod practices_node;
 mod practices_php;
+mod practices_ruby;
 mod practices_rust;
 mod practices_static;
 mod property;
