@@ -207,6 +207,7 @@ fn stack_of(image: &str) -> Option<StackName> {
         "nginx" | "nginx-unprivileged" | "httpd" => StackName::Static,
         "php" | "composer" => StackName::Php,
         "ruby" => StackName::Ruby,
+        "aspnet" | "sdk" | "runtime" if repo.contains("dotnet") => StackName::Dotnet,
         _ => return None,
     })
 }

@@ -16,6 +16,7 @@
 //! What the compiled stacks (Go, Rust, Java) share is in `compiled.rs`.
 
 mod compiled;
+pub mod dotnet;
 pub mod go;
 pub mod java;
 pub mod node;
@@ -59,6 +60,7 @@ macro_rules! with_stacks {
             (Node, node, "node", node::Node, "Node.js: npm, yarn or pnpm from the lock file, an optional build stage, production\ndependencies only in the final image.", "Settings of the Node.js stack."),
             (Static, r#static, "static", static_site::StaticSite, "A static site: an optional Node.js build, served by unprivileged nginx.", "Settings of the static-site stack (`stack = \"static\"`)."),
             (Ruby, ruby, "ruby", ruby::RubyStack, "Ruby: Bundler, a Rack app or Rails served by Puma; jemalloc, bootsnap and precompiled assets.", "Settings of the Ruby stack."),
+            (Dotnet, dotnet, "dotnet", dotnet::DotnetStack, ".NET: an ASP.NET Core app published with the SDK, run on the aspnet runtime as its non-root app user.", "Settings of the .NET stack."),
             (Php, php, "php", php::PhpStack, "PHP: Composer packages in a cached layer, served by Apache with mod_php on an unprivileged port.", "Settings of the PHP stack."),
         }
     };

@@ -439,7 +439,7 @@ impl Stack for PhpStack {
                 path,
                 timeout_secs,
             } => (
-                "$s = @fsockopen('127.0.0.1', (int) $argv[1], $errno, $error, (float) $argv[3]); if (!$s) { fwrite(STDERR, $error . PHP_EOL); exit(1); } stream_set_timeout($s, (int) $argv[3]); fwrite($s, 'GET ' . $argv[2] . \" HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n\"); $line = (string) fgets($s); if (!preg_match('#^HTTP/\\S+ [23]\\d\\d #', $line)) { fwrite(STDERR, 'unhealthy: ' . $line . PHP_EOL); exit(1); }",
+                "$s = @fsockopen('127.0.0.1', (int) $argv[1], $errno, $error, (float) $argv[3]); if (!$s) { fwrite(STDERR, $error . PHP_EOL); exit(1); } stream_set_timeout($s, (int) $argv[3]); fwrite($s, 'GET ' . $argv[2] . \" HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n\"); $line = (string) fgets($s); if (!preg_match('#^HTTP/\\S+ [23]\\d\\d\\b#', $line)) { fwrite(STDERR, 'unhealthy: ' . $line . PHP_EOL); exit(1); }",
                 vec![port.to_string(), path.clone(), timeout_secs.to_string()],
             ),
             Probe::Tcp { port, timeout_secs } => (
