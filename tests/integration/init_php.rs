@@ -1,4 +1,4 @@
-//! `dgen init` on PHP and Ruby projects (`tests/fixtures/init/php-*`, `ruby-*`): the real binary in a copy of the
+//! `dgen init` on PHP, Ruby and .NET projects (`tests/fixtures/init/php-*`, `ruby-*`, `dotnet-*`): the real binary in a copy of the
 //! fixture, then the manifest it wrote parsed with the project's files checked, and rendered.
 
 use crate::common;
@@ -178,4 +178,34 @@ fn rack_app_without_puma_runs_rackup() {
     assert_eq!(m.healthcheck.path.as_deref(), Some("/health"));
     assert!(stderr.contains("no Gemfile.lock"), "{stderr}");
     assert!(stderr.contains("no puma"), "{stderr}");
+}
+
+#[test]
+fn dotnet_solution_publishes_the_web_project_and_restores_its_references() {
+    let (_tmp, dir, m, _stderr) = init("dotnet-solution");
+    assert_eq!(m.stack.as_str(), "dotnet");
+    let dotnet = m.dotnet.clone().expect("[dotnet] written");
+    assert_eq!(dotnet.version, "9.0", "net9.0");
+    assert_eq!(
+        dotnet.project, "src/Shop.Api/Shop.Api.csproj",
+        "the Web SDK project"
+    );
+    assert_eq!(
+        dotnet.restore_files,
+        [
+            "Directory.Build.props",
+            "Shop.sln",
+            "global.json",
+            "src/Shop.Core/Shop.Core.csproj"
+        ],
+        "the test project left out"
+    );
+    assert_eq!(
+        m.app.command,
+        ["dotnet", "Shop.WebApi.dll"],
+        "<AssemblyName>"
+    );
+    assert!(!m.app.sources.iter().any(|s| s == "tests"));
+    let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("FROM mcr.microsoft.com/dotnet/aspnet:9.0\n"));
 }

@@ -20,6 +20,7 @@ mod lint;
 mod lock;
 mod node_layouts;
 mod practices;
+mod practices_dotnet;
 mod practices_go;
 mod practices_java;
 mod practices_node;
