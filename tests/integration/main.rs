@@ -9,6 +9,7 @@ mod cli;
 mod corpus_fixes;
 mod docs;
 mod drift;
+mod drift_newstacks;
 mod examples;
 mod extras;
 mod hardening;
