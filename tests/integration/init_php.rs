@@ -209,3 +209,52 @@ fn dotnet_solution_publishes_the_web_project_and_restores_its_references() {
     let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
     assert!(dockerfile.contains("FROM mcr.microsoft.com/dotnet/aspnet:9.0\n"));
 }
+
+#[test]
+fn laravel_writes_storage_and_bootstrap_cache_never_its_code() {
+    let (_tmp, dir, m, _stderr) = init("php-laravel");
+    assert_eq!(
+        m.app.sources,
+        [
+            "app",
+            "artisan",
+            "bootstrap",
+            "config",
+            "database",
+            "public",
+            "resources",
+            "routes"
+        ],
+        "storage holds no code; tests left out"
+    );
+    let writable: Vec<(&str, bool)> = m
+        .app
+        .writable
+        .iter()
+        .map(|w| (w.path(), w.persist()))
+        .collect();
+    assert_eq!(
+        writable,
+        [
+            ("storage/app", true),
+            ("storage/framework/sessions", true),
+            ("storage/framework/cache", false),
+            ("storage/framework/views", false),
+            ("storage/logs", false),
+            ("bootstrap/cache", false),
+        ]
+    );
+    assert_eq!(m.app.env_required, ["APP_KEY"]);
+    assert_eq!(
+        m.healthcheck.path.as_deref(),
+        Some("/up"),
+        "withRouting(health: '/up')"
+    );
+    let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("mkdir -p /app/storage/app /app/storage/framework/sessions"));
+    let ignore = std::fs::read_to_string(dir.join(".dockerignore")).unwrap();
+    assert!(
+        !ignore.lines().any(|l| l.starts_with("storage")),
+        "{ignore}"
+    );
+}

@@ -72,7 +72,7 @@ fn p04_dockerignore_keeps_out_vendor_and_credentials() {
             ".env",
             ".git",
             "Dockerfile",
-            "var/cache",
+            "var/cache/*",
         ],
     );
     let lines: Vec<&str> = ignore.lines().collect();

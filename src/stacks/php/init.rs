@@ -7,6 +7,7 @@
 //! | `require` entries `ext-*` not built into the php image | `extensions` (those that need a C library: a note naming its package) |
 //! | `public/index.php`, `web/index.php`, or `index.php` at the top | `document_root` |
 //! | routes such as `/health` in the PHP files | `[healthcheck] path` |
+//! | `laravel/framework`, `symfony/framework-bundle` in `require` | `[app] writable` (`storage/app`, `storage/framework/*`, `storage/logs`, `bootstrap/cache`; `var`) and `env_required` (`APP_KEY`; `APP_SECRET`) |
 
 use std::collections::BTreeMap;
 
@@ -14,10 +15,10 @@ use serde_json::Value as Json;
 
 use crate::init::sources;
 use crate::init::{
-    Detected, Detection, Detector, Health, ProjectFiles, Setting, SettingValue, health_route,
-    project_name, schema_file,
+    Detected, Detection, Detector, Found, Health, ProjectFiles, Setting, SettingValue,
+    health_route, project_name, schema_file,
 };
-use crate::manifest::StackName;
+use crate::manifest::{StackName, Writable, WritableSpec};
 use crate::stacks::php::{BUILT_IN_EXTENSIONS, Php, SELF_CONTAINED_EXTENSIONS};
 
 /// Extensions that need a C library, with the Debian package to build them against.
@@ -200,11 +201,15 @@ impl Detector for PhpDetector {
             Detected::found(document_root.to_owned(), root_from)
         };
 
+        let laravel = require.iter().any(|(k, _)| k == "laravel/framework");
         let (keep, left_out) = sources::top_level(
             files,
             &["vendor", "var", "node_modules"],
-            |f| f.ends_with(".php"),
-            |dir| !["tests", "test", "spec", "docs", "doc", "build"].contains(&dir),
+            |f| f.ends_with(".php") || f == "artisan",
+            |dir| {
+                !["tests", "test", "spec", "docs", "doc", "build"].contains(&dir)
+                    && !(laravel && dir == "storage")
+            },
         );
 
         let code: Vec<String> = files
@@ -212,11 +217,24 @@ impl Detector for PhpDetector {
             .into_iter()
             .filter(|p| !p.starts_with("vendor/") && !p.starts_with("tests/"))
             .collect();
-        let healthcheck = match health_route(files, &code) {
-            Some((route, file)) => Detected::found(Health::Http(route.clone()), file)
-                .because(format!("the app has a route {route}")),
-            None => Detected::found(Health::Http("/".to_owned()), "the front controller")
-                .because("Apache answers / (no health route found)"),
+        // Laravel 11's health route: `->withRouting(..., health: '/up')` in bootstrap/app.php.
+        let laravel_health = files.read("bootstrap/app.php").and_then(|t| {
+            let at = t.find("health:")? + "health:".len();
+            crate::init::routes::literals(&t[at..])
+                .first()
+                .filter(|r| r.starts_with('/'))
+                .map(|r| (*r).to_owned())
+        });
+        let healthcheck = if let Some(route) = laravel_health {
+            Detected::found(Health::Http(route), "bootstrap/app.php")
+                .because("Laravel's health route (withRouting health:)")
+        } else {
+            match health_route(files, &code) {
+                Some((route, file)) => Detected::found(Health::Http(route.clone()), file)
+                    .because(format!("the app has a route {route}")),
+                None => Detected::found(Health::Http("/".to_owned()), "the front controller")
+                    .because("Apache answers / (no health route found)"),
+            }
         };
 
         let mut settings = vec![Setting::text(
@@ -239,6 +257,51 @@ impl Detector for PhpDetector {
                 ),
             ));
         }
+        let mut runtime = crate::init::RuntimeNeeds::default();
+        let requires = |name: &str| require.iter().any(|(k, _)| k == name);
+        let framework: &[(&str, bool)] = if requires("laravel/framework") {
+            // Laravel writes uploads and sessions, its cache, compiled views and logs under
+            // storage/ (each folder must exist), and its package and route caches under
+            // bootstrap/cache. storage/ holds no code: it is not copied.
+            &[
+                ("storage/app", true),
+                ("storage/framework/sessions", true),
+                ("storage/framework/cache", false),
+                ("storage/framework/views", false),
+                ("storage/logs", false),
+                ("bootstrap/cache", false),
+            ]
+        } else if requires("symfony/framework-bundle") {
+            // Symfony writes its cache and logs under var/.
+            &[("var", false)]
+        } else {
+            &[]
+        };
+        for (path, persist) in framework {
+            let value = if *persist {
+                Writable::Path((*path).to_owned())
+            } else {
+                Writable::Spec(WritableSpec {
+                    path: (*path).to_owned(),
+                    persist: false,
+                })
+            };
+            runtime.writable.push(Found {
+                value,
+                from: format!("composer.json: the framework writes {path}/"),
+            });
+        }
+        if requires("laravel/framework") {
+            runtime.env_required.push(Found {
+                value: "APP_KEY".to_owned(),
+                from: "composer.json: Laravel's encryption key".to_owned(),
+            });
+        } else if requires("symfony/framework-bundle") {
+            runtime.env_required.push(Found {
+                value: "APP_SECRET".to_owned(),
+                from: "composer.json: Symfony's secret".to_owned(),
+            });
+        }
         Detection {
             stack: Detected::found(StackName::Php, "composer.json"),
             name,
@@ -254,7 +317,7 @@ impl Detector for PhpDetector {
             suggestions: Vec::new(),
             notes,
             schema_file: schema_file(files),
-            runtime: Default::default(),
+            runtime,
         }
     }
 }
