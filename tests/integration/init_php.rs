@@ -258,3 +258,41 @@ fn laravel_writes_storage_and_bootstrap_cache_never_its_code() {
         "{ignore}"
     );
 }
+
+#[test]
+fn a_gemfile_lock_without_linux_is_noted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("mac-locked");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("Gemfile"), "gem \"rack\"\ngem \"puma\"\n").unwrap();
+    std::fs::write(
+        dir.join("config.ru"),
+        "run ->(env) { [200, {}, [\"ok\"]] }\n",
+    )
+    .unwrap();
+    let lock = |platforms: &str| {
+        format!(
+            "GEM\n  specs:\n    puma (6.5.0)\n    rack (3.1.8)\n\nPLATFORMS\n{platforms}\nDEPENDENCIES\n  puma\n  rack\n"
+        )
+    };
+    let run = |dir: &Path| {
+        let out = Command::new(BIN)
+            .args(["init", "--yes", "--force"])
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stderr).unwrap()
+    };
+    std::fs::write(dir.join("Gemfile.lock"), lock("  arm64-darwin-23\n")).unwrap();
+    let stderr = run(&dir);
+    assert!(stderr.contains("--add-platform x86_64-linux"), "{stderr}");
+    assert!(stderr.contains("arm64-darwin-23"), "{stderr}");
+    for platforms in ["  arm64-darwin-23\n  x86_64-linux\n", "  ruby\n"] {
+        std::fs::write(dir.join("Gemfile.lock"), lock(platforms)).unwrap();
+        let stderr = run(&dir);
+        assert!(!stderr.contains("--add-platform"), "{platforms}: {stderr}");
+    }
+}

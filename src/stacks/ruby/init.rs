@@ -7,6 +7,7 @@
 //! | `config/application.rb`, `rails` in `Gemfile.lock` | `rails`, `RAILS_ENV`, writable `tmp`, `log`, `storage` |
 //! | `bootsnap` in `Gemfile.lock` | `bootsnap` |
 //! | `app/assets`, sprockets or propshaft in `Gemfile.lock` | `assets_precompile` |
+//! | `PLATFORMS` of `Gemfile.lock` without Linux | a note: `bundle lock --add-platform` |
 //! | `puma` in `Gemfile.lock`, `config/puma.rb` and its `port` | the command and the port |
 //! | `rails/health#show` in `config/routes.rb`, or routes such as `/health` | `[healthcheck] path` |
 
@@ -85,6 +86,28 @@ impl Detector for RubyDetector {
             notes.push(
                 "no Gemfile.lock: run `bundle lock` before `dgen render`; the image installs the locked gems".to_owned(),
             );
+        }
+        // Deployment mode installs only for the platforms the lock names: a lock made on a Mac
+        // alone cannot install on Linux.
+        let platforms: Vec<&str> = lock
+            .split("\nPLATFORMS\n")
+            .nth(1)
+            .map(|rest| {
+                rest.lines()
+                    .take_while(|l| l.starts_with("  "))
+                    .map(str::trim)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !platforms.is_empty()
+            && !platforms
+                .iter()
+                .any(|p| *p == "ruby" || p.contains("linux"))
+        {
+            notes.push(format!(
+                "Gemfile.lock names no Linux platform ({}): run `bundle lock --add-platform x86_64-linux` (and aarch64-linux for ARM) before building",
+                platforms.join(", ")
+            ));
         }
         let rails = files.is_file("config/application.rb") || locks(&lock, "rails");
         let default = Ruby::default().version;
