@@ -207,8 +207,8 @@ impl Detector for PhpDetector {
             &["vendor", "var", "node_modules"],
             |f| f.ends_with(".php") || f == "artisan",
             |dir| {
-                !["tests", "test", "spec", "docs", "doc", "build"].contains(&dir)
-                    && !(laravel && dir == "storage")
+                let never = ["tests", "test", "spec", "docs", "doc", "build"].contains(&dir);
+                !(never || laravel && dir == "storage")
             },
         );
 
