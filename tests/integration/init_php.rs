@@ -160,6 +160,16 @@ fn rails_app_with_bootsnap_assets_puma_and_its_writable_paths() {
         ["RAILS_MASTER_KEY"],
         "credentials.yml.enc"
     );
+    assert_eq!(
+        m.app.release,
+        [["./bin/rails", "db:prepare"]],
+        "config/database.yml"
+    );
+    let compose = std::fs::read_to_string(dir.join("compose.yaml")).unwrap();
+    assert!(
+        compose.contains("command: [\"./bin/rails\", \"db:prepare\"]"),
+        "{compose}"
+    );
     let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
     assert!(
         dockerfile

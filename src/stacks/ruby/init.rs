@@ -9,6 +9,7 @@
 //! | `app/assets`, sprockets or propshaft in `Gemfile.lock` | `assets_precompile` |
 //! | `PLATFORMS` of `Gemfile.lock` without Linux | a note: `bundle lock --add-platform` |
 //! | `puma` in `Gemfile.lock`, `config/puma.rb` and its `port` | the command and the port |
+//! | `config/database.yml` and `bin/rails` | `[app] release = [["./bin/rails", "db:prepare"]]` |
 //! | `rails/health#show` in `config/routes.rb`, or routes such as `/health` | `[healthcheck] path` |
 
 use std::collections::BTreeMap;
@@ -285,6 +286,17 @@ impl Detector for RubyDetector {
                     value,
                     from: format!("Rails writes {path}/"),
                 });
+            }
+            // What Rails' own docker-entrypoint does before the server: create or migrate the
+            // database (a one-shot compose service that shares the app's volumes).
+            if files.is_file("config/database.yml") && files.is_file("bin/rails") {
+                detection.runtime.release = Some(
+                    Detected::found(
+                        vec![vec!["./bin/rails".to_owned(), "db:prepare".to_owned()]],
+                        "config/database.yml",
+                    )
+                    .because("Rails' docker-entrypoint runs db:prepare before the server"),
+                );
             }
             let key = if files.is_file("config/credentials.yml.enc") {
                 "RAILS_MASTER_KEY"
