@@ -223,6 +223,8 @@ fn dotnet_solution_publishes_the_web_project_and_restores_its_references() {
 #[test]
 fn laravel_writes_storage_and_bootstrap_cache_never_its_code() {
     let (_tmp, dir, m, _stderr) = init("php-laravel");
+    // Its package.json and Vite config build assets; the PHP app is what runs.
+    assert_eq!(m.stack.as_str(), "php");
     assert_eq!(
         m.app.sources,
         [

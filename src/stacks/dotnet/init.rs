@@ -78,7 +78,8 @@ impl Detector for DotnetDetector {
             !d && (n.ends_with(".sln") || n.ends_with(".csproj") || n.ends_with(".fsproj"))
         }) || !projects(files).is_empty()
         {
-            2
+            // Above the Node.js build of an SPA front end the project may also have.
+            3
         } else {
             0
         }

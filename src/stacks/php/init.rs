@@ -94,7 +94,16 @@ impl Detector for PhpDetector {
     }
 
     fn confidence(&self, files: &ProjectFiles) -> u8 {
-        if files.is_file("composer.json") { 2 } else { 0 }
+        // Above a Node.js or static-site build the project also has (Laravel's Vite assets):
+        // the PHP app is what runs.
+        let app = ["index.php", "public/index.php", "web/index.php", "artisan"]
+            .iter()
+            .any(|f| files.is_file(f));
+        match (files.is_file("composer.json"), app) {
+            (false, _) => 0,
+            (true, true) => 3,
+            (true, false) => 2,
+        }
     }
 
     fn detect(&self, files: &ProjectFiles) -> Detection {

@@ -73,7 +73,9 @@ impl Detector for RubyDetector {
             || files.is_file("config/application.rb")
             || files.is_file("bin/rails")
         {
-            2
+            // Above a Node.js or static-site build the project also has (jsbundling,
+            // Vite Ruby): the Ruby app is what runs.
+            3
         } else {
             1
         }
