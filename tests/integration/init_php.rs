@@ -308,3 +308,37 @@ fn a_gemfile_lock_without_linux_is_noted() {
         assert!(!stderr.contains("--add-platform"), "{platforms}: {stderr}");
     }
 }
+
+#[test]
+fn jsbundling_is_noted_for_the_asset_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ruby-rails");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/init/ruby-rails"),
+        &dir,
+    );
+    let lock = std::fs::read_to_string(dir.join("Gemfile.lock")).unwrap();
+    std::fs::write(
+        dir.join("Gemfile.lock"),
+        lock.replace(
+            "    msgpack (1.7.5)\n",
+            "    jsbundling-rails (1.3.1)\n    msgpack (1.7.5)\n",
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["init", "--yes"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("jsbundling-rails is in Gemfile.lock"),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(dir.join("dgen.toml")).unwrap();
+    assert!(text.contains("stack = \"ruby\""), "{text}");
+}

@@ -7,6 +7,7 @@
 //! | `config/application.rb`, `rails` in `Gemfile.lock` | `rails`, `RAILS_ENV`, writable `tmp`, `log`, `storage` |
 //! | `bootsnap` in `Gemfile.lock` | `bootsnap` |
 //! | `app/assets`, sprockets or propshaft in `Gemfile.lock` | `assets_precompile` |
+//! | jsbundling-rails or cssbundling-rails in `Gemfile.lock` | a note: the build stage has no Node.js |
 //! | `PLATFORMS` of `Gemfile.lock` without Linux | a note: `bundle lock --add-platform` |
 //! | `puma` in `Gemfile.lock`, `config/puma.rb` and its `port` | the command and the port |
 //! | `config/database.yml` and `bin/rails` | `[app] release = [["./bin/rails", "db:prepare"]]` |
@@ -136,6 +137,14 @@ impl Detector for RubyDetector {
             None => Detected::default(default, "no Ruby version found"),
         };
         let bootsnap = locks(&lock, "bootsnap");
+        if let Some(gem) = ["jsbundling-rails", "cssbundling-rails"]
+            .into_iter()
+            .find(|g| locks(&lock, g))
+        {
+            notes.push(format!(
+                "{gem} is in Gemfile.lock: assets:precompile runs the package.json build, and the build stage has no Node.js; add it ([app] build_packages, pinned) or build the assets before `docker build`"
+            ));
+        }
         let assets = rails
             && (files.is_dir("app/assets")
                 || locks(&lock, "sprockets")
