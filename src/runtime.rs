@@ -402,6 +402,9 @@ pub fn validate(m: &Manifest, c: &mut Checker<'_>) {
             | StackName::Go
             | StackName::Rust
             | StackName::Static
+            | StackName::Php
+            | StackName::Ruby
+            | StackName::Dotnet
     );
     let mut seen: Vec<String> = Vec::new();
     for (i, w) in app.writable.iter().enumerate() {

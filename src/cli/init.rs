@@ -40,7 +40,7 @@ pub struct Args {
     #[arg(short, long, value_name = "DIR", default_value = ".")]
     dir: PathBuf,
     /// The stack, when detection cannot tell or tells wrong (python, node, static, go, rust,
-    /// java).
+    /// java, php, ruby, dotnet).
     #[arg(long, value_name = "STACK", value_parser = parse_stack)]
     stack: Option<StackName>,
     /// The app's name (the compose service and the image name).

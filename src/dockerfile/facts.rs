@@ -193,10 +193,20 @@ const DEPENDENCY_MANIFESTS: &[&str] = &[
     "gradle.properties",
     "gemfile",
     "gemfile.lock",
+    ".ruby-version",
+    // The form dgen's Ruby stack copies an optional `.ruby-version` in.
+    ".ruby-versio[n]",
     "composer.json",
     "composer.lock",
     "*.csproj",
+    "*.fsproj",
+    "*.vbproj",
     "*.sln",
+    "directory.build.props",
+    "directory.build.targets",
+    "directory.packages.props",
+    "nuget.config",
+    "global.json",
 ];
 
 /// Simple glob match with `*` and `?` (both sides may hold wildcards: a COPY source

@@ -205,6 +205,9 @@ fn stack_of(image: &str) -> Option<StackName> {
         "rust" => StackName::Rust,
         "eclipse-temurin" | "openjdk" | "amazoncorretto" | "maven" | "gradle" => StackName::Java,
         "nginx" | "nginx-unprivileged" | "httpd" => StackName::Static,
+        "php" | "composer" => StackName::Php,
+        "ruby" => StackName::Ruby,
+        "aspnet" | "sdk" | "runtime" if repo.contains("dotnet") => StackName::Dotnet,
         _ => return None,
     })
 }

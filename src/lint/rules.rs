@@ -832,6 +832,10 @@ fn slim_enough(image: &str) -> bool {
             "busybox" | "static" | "base" | "cc" | "scratch" | "caddy" | "traefik"
         )
         || (base == "nginx" || base == "httpd" || base == "redis" || base == "postgres")
+        // PHP's web server variant has no slim tag; .NET's runtime images are its slim ones.
+        || (base == "php" && tag.contains("apache"))
+        || repo.ends_with("dotnet/aspnet")
+        || repo.ends_with("dotnet/runtime")
 }
 
 fn base_not_slim(im: &Image) -> Vec<Hit> {

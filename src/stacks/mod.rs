@@ -16,10 +16,13 @@
 //! What the compiled stacks (Go, Rust, Java) share is in `compiled.rs`.
 
 mod compiled;
+pub mod dotnet;
 pub mod go;
 pub mod java;
 pub mod node;
+pub mod php;
 pub mod python;
+pub mod ruby;
 pub mod rust;
 // `static` is a Rust keyword: the folder is named after the manifest's `stack = "static"`, the
 // module `static_site`.
@@ -51,6 +54,9 @@ macro_rules! with_stacks {
     ($then:ident) => {
         $then! {
             (Python, python, "python", python::PythonStack, "Python: pip, uv or poetry; a virtual environment built in a builder stage.", "Settings of the Python stack."),
+            (Php, php, "php", php::PhpStack, "PHP: Composer packages in a cached layer, served by Apache with mod_php on an unprivileged port.", "Settings of the PHP stack."),
+            (Ruby, ruby, "ruby", ruby::RubyStack, "Ruby: Bundler, a Rack app or Rails served by Puma; jemalloc, bootsnap and precompiled assets.", "Settings of the Ruby stack."),
+            (Dotnet, dotnet, "dotnet", dotnet::DotnetStack, ".NET: an ASP.NET Core app published with the SDK, run on the aspnet runtime as its non-root app user.", "Settings of the .NET stack."),
             (Go, go, "go", go::GoStack, "Go: a static binary built with the Go toolchain, on a distroless or scratch image.", "Settings of the Go stack."),
             (Rust, rust, "rust", rust::RustStack, "Rust: a release binary built with cargo (dependencies cached in their own layer).", "Settings of the Rust stack."),
             (Java, java, "java", java::JavaStack, "Java: a jar built with Maven or Gradle on a JDK, run on a JRE.", "Settings of the Java stack."),
