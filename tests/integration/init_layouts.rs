@@ -881,3 +881,117 @@ fn a_pdm_lock_is_installed_with_its_hashes_and_old_locks_are_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn uv_and_poetry_packages_are_installed_after_their_locked_dependencies() {
+    // uv: a hatchling package in a src/ layout with a console script, locked with uv.lock.
+    let uv = Case::files(
+        "shoplist",
+        &[
+            (
+                "pyproject.toml",
+                "[project]\nname = \"shoplist\"\nversion = \"0.3.0\"\nrequires-python = \">=3.12\"\ndependencies = [\"flask>=3\", \"gunicorn>=22\"]\n\n[project.scripts]\nshoplist-admin = \"shoplist.admin:main\"\n\n[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n",
+            ),
+            ("uv.lock", "version = 1\nrequires-python = \">=3.12\"\n"),
+            (
+                "src/shoplist/__init__.py",
+                "from flask import Flask\n\napp = Flask(__name__)\n\n@app.get(\"/healthz\")\ndef healthz():\n    return \"ok\"\n",
+            ),
+            (
+                "src/shoplist/admin.py",
+                "def main():\n    print(\"admin\")\n",
+            ),
+        ],
+    );
+    let (m, _) = uv.init_and_render();
+    let python = m.python.unwrap();
+    assert_eq!(
+        python.package_manager,
+        dgen::stacks::python::PythonPackageManager::Uv
+    );
+    assert!(python.install_project);
+    let dockerfile = uv.read("Dockerfile");
+    let steps = instructions(&dockerfile);
+    let deps = position(&steps, "uv sync --frozen --no-dev --no-install-project");
+    let stage = position(&steps, "FROM builder AS project");
+    let wheel = position(
+        &steps,
+        "pip wheel --no-deps --no-build-isolation --no-index",
+    );
+    let runtime = steps
+        .iter()
+        .rposition(|s| s.starts_with("FROM python:"))
+        .unwrap();
+    // uv's environment has no pip: the base image's pip installs into it, and checks it.
+    let install = position(
+        &steps,
+        "pip --python /opt/venv/bin/python install --no-cache-dir --no-deps --no-index",
+    );
+    assert!(
+        steps[install].contains("&& pip --python /opt/venv/bin/python check"),
+        "{}",
+        steps[install]
+    );
+    assert!(deps < stage && stage < wheel && wheel < runtime && runtime < install);
+    for step in &steps[..stage] {
+        assert!(
+            !step.contains("COPY src"),
+            "no source before the dependencies: {step}"
+        );
+    }
+    assert_eq!(uv.dgen(&["check"]).status.code(), Some(0));
+
+    // poetry: the pre-PEP 621 layout, its package named in [tool.poetry] packages.
+    let poetry_project = "[tool.poetry]\nname = \"orders-api\"\nversion = \"1.2.0\"\ndescription = \"Orders\"\nauthors = [\"Team <team@example.com>\"]\npackages = [{ include = \"api\" }]\n\n[tool.poetry.dependencies]\npython = \"^3.12\"\nfastapi = \">=0.110\"\nuvicorn = \">=0.29\"\n\n[build-system]\nrequires = [\"poetry-core>=1.9\"]\nbuild-backend = \"poetry.core.masonry.api\"\n";
+    let files = [
+        ("pyproject.toml", poetry_project),
+        (
+            "poetry.lock",
+            "[metadata]\nlock-version = \"2.1\"\npython-versions = \"^3.12\"\ncontent-hash = \"0\"\n",
+        ),
+        ("api/__init__.py", ""),
+        (
+            "api/main.py",
+            "from fastapi import FastAPI\n\napp = FastAPI()\n\n@app.get(\"/healthz\")\ndef healthz():\n    return {}\n",
+        ),
+    ];
+    let poetry = Case::files("orders", &files);
+    let (m, _) = poetry.init_and_render();
+    assert!(m.python.unwrap().install_project);
+    let steps = instructions(&poetry.read("Dockerfile"));
+    let deps = position(&steps, "poetry install --only main --no-root");
+    let stage = position(&steps, "FROM builder AS project");
+    let install = position(&steps, "pip install --no-cache-dir --no-deps --no-index");
+    assert!(deps < stage && stage < install);
+    assert!(steps[install].contains("&& pip check"));
+
+    // Without `packages`, poetry-core looks for a package named after the project: none here,
+    // so the app runs from its sources, and init says how to make it a package.
+    let unnamed = poetry_project.replace("packages = [{ include = \"api\" }]\n", "");
+    let mut files = files;
+    files[0].1 = &unnamed;
+    let case = Case::files("orders-unnamed", &files);
+    let out = case.dgen(&["init", "--yes"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!case.read("dgen.toml").contains("install_project"));
+    assert!(
+        stderr.contains("poetry-core looks for a package named after the project `orders-api`")
+            && stderr.contains("src/orders_api/__init__.py"),
+        "{stderr}"
+    );
+
+    // Optional dependency groups are pip's: uv and poetry install their lock's main group.
+    let manifest = poetry.read("dgen.toml").replace(
+        "install_project = true",
+        "install_project = true\noptional_dependencies = [\"extra\"]",
+    );
+    std::fs::write(poetry.dir.join("dgen.toml"), manifest).unwrap();
+    let out = poetry.dgen(&["render"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("optional_dependencies apply to package_manager = \"pip\" only"),
+        "{stderr}"
+    );
+}

@@ -59,14 +59,15 @@ pub struct Python {
     /// before the install (P09). `dgen init` fills it; a manifest that misses one is refused.
     pub requirements_includes: Vec<String>,
     /// Optional dependency groups of `[project.optional-dependencies]` installed too
-    /// (requirements = "pyproject.toml").
+    /// (pip, with requirements = "pyproject.toml" or install_project).
     pub optional_dependencies: Vec<String>,
     /// Install the project itself, a package with a `[build-system]` in `pyproject.toml` (or a
     /// `setup.py`), after the sources are copied: the dependencies go first into the cached
     /// layer (P09), then the project is built as a wheel in a stage of its own (its build
     /// backend installed there, never in the image) and installed without dependencies
     /// (`pip install --no-deps`). Needed for its console scripts and its package metadata; a
-    /// requirements file that names the project (`-e .`, `.[extra]`) asks for it.
+    /// requirements file that names the project (`-e .`, `.[extra]`) asks for it. With uv and
+    /// poetry the dependency layer is the lock file's (`--no-install-project`, `--no-root`).
     pub install_project: bool,
     /// With `install_project`: files the project's build reads besides `pyproject.toml` and
     /// the `[app] sources`, e.g. the readme and license files `pyproject.toml` names,
@@ -666,6 +667,19 @@ impl Stack for PythonStack {
         if s.package_manager == PythonPackageManager::Pip {
             validate_pip(&s, c);
         }
+        if s.package_manager != PythonPackageManager::Pip && !s.optional_dependencies.is_empty() {
+            c.error(
+                "optional-dependencies",
+                &seg(&["python", "optional_dependencies"]),
+                "optional_dependencies apply to package_manager = \"pip\" only",
+                "not used",
+            )
+            .help = Some(
+                "uv and poetry install what their lock file's main group holds: move the packages there"
+                    .to_owned(),
+            );
+        }
+
         project::validate(manifest, &s, c);
         validate_django(manifest, &s, c);
         if s.package_manager != PythonPackageManager::Pip {

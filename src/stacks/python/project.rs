@@ -4,7 +4,10 @@
 //! `project` stage installs the build backend (never in the image), copies the sources and builds
 //! a wheel without dependencies (`pip wheel --no-deps --no-build-isolation`, no network needed at
 //! that point); the final stage installs that wheel with `--no-deps` after the sources and runs
-//! `pip check`, so a dependency the layer misses fails the build instead of the app.
+//! `pip check`, so a dependency the layer misses fails the build instead of the app. With uv and
+//! poetry the dependency layer is their lock file's (`--no-install-project` / `--no-root`); the
+//! wheel is installed into their environment by the base image's pip (`pip --python`), since a
+//! uv environment has no pip of its own.
 
 use serde::Serialize;
 
@@ -23,8 +26,12 @@ pub struct ProjectContext {
     /// Files the build reads besides pyproject.toml and the sources.
     pub files: Vec<String>,
     /// Whether pyproject.toml must be copied beside the requirements file (pip with a
-    /// requirements file; with `requirements = "pyproject.toml"` it is there already).
+    /// requirements file; with `requirements = "pyproject.toml"`, uv or poetry it is there already).
     pub copy_pyproject: bool,
+    /// The pip command that installs into /opt/venv in the final stage: the environment's own pip
+    /// (pip and poetry make it with `python -m venv`), or the base image's pip pointed at it (uv
+    /// makes environments without pip).
+    pub pip: &'static str,
 }
 
 /// Whether `path` is a requirements text file (not a folder, wheel or archive).
@@ -37,11 +44,11 @@ fn is_text(path: &str) -> bool {
 
 /// The project install's template variables, when the manifest asks for it.
 pub fn context(s: &Settings) -> Option<ProjectContext> {
-    if !s.install_project || s.package_manager != PythonPackageManager::Pip {
+    if !s.install_project {
         return None;
     }
     let file = s.requirements.rsplit('/').next().unwrap_or_default();
-    let pyproject = file == "pyproject.toml";
+    let pyproject = file == "pyproject.toml" || s.package_manager != PythonPackageManager::Pip;
     let rewrite = if pyproject || file == "pdm.lock" {
         Vec::new()
     } else {
@@ -60,6 +67,10 @@ pub fn context(s: &Settings) -> Option<ProjectContext> {
             .map(|f| f.trim_end_matches('/').to_owned())
             .collect(),
         copy_pyproject: !pyproject,
+        pip: match s.package_manager {
+            PythonPackageManager::Uv => "pip --python /opt/venv/bin/python",
+            _ => "pip",
+        },
     })
 }
 
@@ -129,19 +140,6 @@ pub fn validate(manifest: &Manifest, s: &Settings, c: &mut Checker<'_>) {
             )
             .help = Some("set [python] install_project = true, or remove project_files".to_owned());
         }
-        return;
-    }
-    if s.package_manager != PythonPackageManager::Pip {
-        c.error(
-            "install-project",
-            &at,
-            "install_project works with package_manager = \"pip\" only",
-            "not with this package manager",
-        )
-        .help = Some(
-            "uv and poetry install the dependencies from their lock file without the project; import the app from its sources (set PYTHONPATH for a src/ layout)"
-                .to_owned(),
-        );
         return;
     }
     for (i, file) in s.project_files.iter().enumerate() {
@@ -245,7 +243,10 @@ pub fn validate(manifest: &Manifest, s: &Settings, c: &mut Checker<'_>) {
         .help = Some(format!("add \"{file}\" to [python] project_files"));
     }
     let file = s.requirements.rsplit('/').next().unwrap_or_default();
-    if file != "pyproject.toml" && file != "pdm.lock" {
+    if file != "pyproject.toml"
+        && file != "pdm.lock"
+        && s.package_manager == PythonPackageManager::Pip
+    {
         let groups = project
             .and_then(|p| p.get("optional-dependencies"))
             .and_then(|g| g.as_table());

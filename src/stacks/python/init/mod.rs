@@ -371,6 +371,19 @@ impl Detector for Python {
                 &sources.value,
                 &mut notes,
             ));
+        } else if manager.package_manager.value != crate::stacks::python::PythonPackageManager::Pip
+            && pyproject.is_some()
+        {
+            // uv and poetry: their lock file holds the dependencies; the project is a package
+            // when pyproject.toml says so, as for pip's PEP 621 input.
+            settings.extend(project::settings(
+                files,
+                pyproject.as_ref(),
+                "pyproject.toml",
+                &[],
+                &sources.value,
+                &mut notes,
+            ));
         }
         if deps.has("django") {
             django_settings(files, &deps, &sources.value, &mut settings, &mut notes);

@@ -160,12 +160,22 @@ fn backend_finds_nothing(
     pyproject: &toml::Table,
     backend: &str,
 ) -> Option<String> {
+    let tool = pyproject.get("tool");
+    let poetry = tool.and_then(|t| t.get("poetry"));
     let name = pyproject
         .get("project")
         .and_then(|p| p.get("name"))
+        .or_else(|| poetry.and_then(|p| p.get("name")))
         .and_then(|n| n.as_str())?;
-    let tool = pyproject.get("tool");
-    let (label, module) = match backend {
+    // The module name most backends derive: PEP 503's normalization, with `_` for the separator.
+    let derived = super::deps::normalize(name).replace('-', "_");
+    let mut candidates = vec![
+        format!("{derived}/__init__.py"),
+        format!("src/{derived}/__init__.py"),
+        format!("{derived}.py"),
+        format!("src/{derived}.py"),
+    ];
+    let label = match backend {
         "hatchling.build" => {
             if tool
                 .and_then(|t| t.get("hatch"))
@@ -174,8 +184,25 @@ fn backend_finds_nothing(
             {
                 return None;
             }
-            // hatchling's own normalization: PEP 503's, with `_` for the separator.
-            ("hatchling", super::deps::normalize(name).replace('-', "_"))
+            "hatchling"
+        }
+        "poetry.core.masonry.api" => {
+            if poetry.and_then(|p| p.get("packages")).is_some() {
+                return None;
+            }
+            "poetry-core"
+        }
+        "uv_build" => {
+            if tool
+                .and_then(|t| t.get("uv"))
+                .and_then(|u| u.get("build-backend"))
+                .is_some()
+            {
+                return None;
+            }
+            // uv_build's default module root is src/, and it wants a package.
+            candidates = vec![format!("src/{derived}/__init__.py")];
+            "uv_build"
         }
         "flit_core.buildapi" => {
             let module = tool
@@ -184,16 +211,16 @@ fn backend_finds_nothing(
                 .and_then(|m| m.get("name"))
                 .and_then(|n| n.as_str())
                 .map_or_else(|| name.replace(['-', '.'], "_"), str::to_owned);
-            ("flit", module)
+            candidates = vec![
+                format!("{module}/__init__.py"),
+                format!("src/{module}/__init__.py"),
+                format!("{module}.py"),
+                format!("src/{module}.py"),
+            ];
+            "flit"
         }
         _ => return None,
     };
-    let candidates = [
-        format!("{module}/__init__.py"),
-        format!("src/{module}/__init__.py"),
-        format!("{module}.py"),
-        format!("src/{module}.py"),
-    ];
     if candidates.iter().any(|c| files.is_file(c)) {
         return None;
     }
