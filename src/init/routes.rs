@@ -4,13 +4,15 @@
 use super::ProjectFiles;
 
 /// Health routes looked for, best first.
-pub const HEALTH_ROUTES: [&str; 8] = [
+pub const HEALTH_ROUTES: [&str; 9] = [
     "/healthz",
     "/health",
     "/livez",
     "/readyz",
     "/healthcheck",
     "/_health",
+    // Rails' and Laravel's own health route.
+    "/up",
     "/ping",
     "/status",
 ];

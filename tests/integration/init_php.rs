@@ -134,7 +134,12 @@ fn rails_app_with_bootsnap_assets_puma_and_its_writable_paths() {
     let (_tmp, dir, m, _stderr) = init("ruby-rails");
     assert_eq!(m.stack.as_str(), "ruby");
     let ruby = m.ruby.clone().expect("[ruby] written");
-    assert_eq!(ruby.version, "3.3", "from .ruby-version");
+    // The Gemfile's `ruby file: ".ruby-version"` makes Bundler refuse any other Ruby than
+    // 3.3.6: the exact tag, as Rails' own Dockerfile pins it.
+    assert_eq!(
+        ruby.version, "3.3.6",
+        "from .ruby-version, enforced by the Gemfile"
+    );
     assert!(ruby.rails && ruby.assets_precompile && ruby.bootsnap);
     assert_eq!(
         m.app.command,
@@ -341,4 +346,60 @@ fn jsbundling_is_noted_for_the_asset_build() {
     );
     let text = std::fs::read_to_string(dir.join("dgen.toml")).unwrap();
     assert!(text.contains("stack = \"ruby\""), "{text}");
+}
+
+#[test]
+fn a_ruby_version_the_gemfile_does_not_enforce_stays_on_its_minor_line() {
+    // Sinatra with `ruby "~> 3.2"`: any 3.2 patch will do, so the image gets the 3.2 line's
+    // patches; the route `/up` is its health check.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sinatra");
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+    write(
+        "Gemfile",
+        "source \"https://gems.example.invalid\"\nruby \"~> 3.2\"\ngem \"sinatra\"\ngem \"puma\"\n",
+    );
+    write(
+        "Gemfile.lock",
+        "GEM\n  specs:\n    puma (6.5.0)\n    sinatra (4.1.1)\n\nPLATFORMS\n  x86_64-linux\n\nDEPENDENCIES\n  puma\n  sinatra\n",
+    );
+    write(".ruby-version", "3.2.6\n");
+    write(
+        "app.rb",
+        "require \"sinatra/base\"\nclass App < Sinatra::Base\n  get(\"/up\") { \"ok\" }\nend\n",
+    );
+    write("config.ru", "require_relative \"app\"\nrun App\n");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dgen"))
+        .args(["init", "--yes"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.join("dgen.toml")).unwrap();
+    let m = dgen::manifest::parse(&text, Some(&dir)).unwrap().manifest;
+    assert_eq!(m.ruby.unwrap().version, "3.2");
+    assert_eq!(m.healthcheck.path.as_deref(), Some("/up"));
+    // An exact `ruby "3.2.6"` is enforced: the exact tag.
+    write(
+        "Gemfile",
+        "source \"https://gems.example.invalid\"\nruby \"3.2.6\"\ngem \"sinatra\"\ngem \"puma\"\n",
+    );
+    std::fs::remove_file(dir.join("dgen.toml")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dgen"))
+        .args(["init", "--yes"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.join("dgen.toml")).unwrap();
+    assert!(text.contains("version = \"3.2.6\""), "{text}");
 }

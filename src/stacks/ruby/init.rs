@@ -46,6 +46,22 @@ fn minor(text: &str) -> Option<String> {
         .then(|| format!("{}.{}", digits[0], digits[1]))
 }
 
+/// The exact `x.y.z` of a version pin with no operator (`3.2.2`, `ruby-3.3.5`, `"3.4.1"`):
+/// what Bundler enforces when the Gemfile's `ruby` line names it.
+fn exact(text: &str) -> Option<String> {
+    let start = text.find(|ch: char| ch.is_ascii_digit())?;
+    if text[..start].contains(['~', '<', '>', '=']) {
+        return None;
+    }
+    let digits: Vec<&str> = text[start..]
+        .split(|ch: char| !ch.is_ascii_digit() && ch != '.')
+        .next()?
+        .split('.')
+        .collect();
+    (digits.len() == 3 && digits[0] == "3" && digits.iter().all(|d| !d.is_empty()))
+        .then(|| digits.join("."))
+}
+
 /// The port of a `port N` or `port ENV.fetch("PORT", N)` line of config/puma.rb.
 fn puma_port(text: &str) -> Option<u32> {
     text.lines().find_map(|line| {
@@ -132,9 +148,25 @@ impl Detector for RubyDetector {
                     .and_then(minor)
                     .map(|v| (v, "Gemfile.lock RUBY VERSION"))
             });
-        let version = match version {
-            Some((v, from)) => Detected::found(v, from),
-            None => Detected::default(default, "no Ruby version found"),
+        // A `ruby` line in the Gemfile is enforced: Bundler refuses any other Ruby, so an exact
+        // pin (`ruby "3.2.2"`, or `ruby file: ".ruby-version"` holding one) becomes the image's
+        // exact tag, as Rails' own Dockerfile does; otherwise the minor line, which gets patches.
+        let gemfile_ruby = gemfile
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("ruby "))
+            .map(str::to_owned);
+        let enforced = gemfile_ruby.and_then(|line| {
+            if line.contains("file:") {
+                files.read(".ruby-version").and_then(|t| exact(&t))
+            } else {
+                exact(&line)
+            }
+        });
+        let version = match (enforced, version) {
+            (Some(pin), _) => Detected::found(pin, "Gemfile ruby")
+                .because("Bundler refuses any other Ruby than the Gemfile's exact one"),
+            (None, Some((v, from))) => Detected::found(v, from),
+            (None, None) => Detected::default(default, "no Ruby version found"),
         };
         let bootsnap = locks(&lock, "bootsnap");
         if let Some(gem) = ["jsbundling-rails", "cssbundling-rails"]
@@ -334,6 +366,11 @@ mod tests {
         assert_eq!(minor("   ruby 3.4.1p0").as_deref(), Some("3.4"));
         assert_eq!(minor("\"~> 3.3.0\"").as_deref(), Some("3.3"));
         assert_eq!(minor("2.7.8"), None);
+        assert_eq!(exact("\"3.2.2\"").as_deref(), Some("3.2.2"));
+        assert_eq!(exact("ruby-3.3.5\n").as_deref(), Some("3.3.5"));
+        assert_eq!(exact("\"~> 3.3.0\""), None);
+        assert_eq!(exact("\">= 3.1.0\""), None);
+        assert_eq!(exact("\"3.3\""), None);
         assert_eq!(puma_port("port ENV.fetch(\"PORT\", 3000)\n"), Some(3000));
         assert_eq!(puma_port("port 4567"), Some(4567));
         assert!(locks("GEM\n  specs:\n    bootsnap (1.18.4)\n", "bootsnap"));
