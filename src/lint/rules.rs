@@ -705,20 +705,26 @@ fn external_bases(im: &Image) -> Vec<(usize, String)> {
         .collect()
 }
 
-fn base_latest(im: &Image) -> Vec<Hit> {
-    let bad: Vec<(usize, String)> = external_bases(im)
+/// One hit on every FROM line whose external base image `bad` flags, named after the first.
+fn bases_where(im: &Image, bad: fn(&str) -> bool, why: &str) -> Vec<Hit> {
+    let lines: Vec<(usize, String)> = external_bases(im)
         .into_iter()
-        .filter(|(_, b)| pred::untagged_or_latest(b))
+        .filter(|(_, b)| bad(b))
         .collect();
-    match bad.first() {
+    match lines.first() {
         None => Vec::new(),
         Some((_, b)) => vec![hit(
-            bad.iter()
+            lines
+                .iter()
                 .map(|(k, _)| im.df.stages[*k].from.line_start)
                 .collect(),
-            format!("FROM {b}: untagged or latest base image"),
+            format!("FROM {b}: {why}"),
         )],
     }
+}
+
+fn base_latest(im: &Image) -> Vec<Hit> {
+    bases_where(im, pred::untagged_or_latest, "untagged or latest base image")
 }
 
 /// A tag that names no version: `lts`, `alpine`, `buster`, `stable`, `current-slim`.
@@ -740,19 +746,7 @@ fn floating_tag(image: &str) -> bool {
 }
 
 fn base_floating(im: &Image) -> Vec<Hit> {
-    let bad: Vec<(usize, String)> = external_bases(im)
-        .into_iter()
-        .filter(|(_, b)| floating_tag(b))
-        .collect();
-    match bad.first() {
-        None => Vec::new(),
-        Some((_, b)) => vec![hit(
-            bad.iter()
-                .map(|(k, _)| im.df.stages[*k].from.line_start)
-                .collect(),
-            format!("FROM {b}: the tag names no version and moves"),
-        )],
-    }
+    bases_where(im, floating_tag, "the tag names no version and moves")
 }
 
 /// A Docker Hub image from a user namespace that is not a well-known vendor's.
@@ -801,19 +795,7 @@ fn unofficial(image: &str) -> bool {
 }
 
 fn base_unofficial(im: &Image) -> Vec<Hit> {
-    let bad: Vec<(usize, String)> = external_bases(im)
-        .into_iter()
-        .filter(|(_, b)| unofficial(b))
-        .collect();
-    match bad.first() {
-        None => Vec::new(),
-        Some((_, b)) => vec![hit(
-            bad.iter()
-                .map(|(k, _)| im.df.stages[*k].from.line_start)
-                .collect(),
-            format!("FROM {b}: a third-party image, not an official one"),
-        )],
-    }
+    bases_where(im, unofficial, "a third-party image, not an official one")
 }
 
 /// Is this final base small enough: slim, alpine, distroless, a JRE, nginx-unprivileged …?
