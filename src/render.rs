@@ -294,7 +294,7 @@ fn outputs(manifest: &Manifest) -> Vec<(FileKind, String, String)> {
         out.push((
             FileKind::EnvExample,
             "common/env.example.j2".to_owned(),
-            ".env.example".to_owned(),
+            manifest.compose.env_example.clone(),
         ));
     }
     if manifest.publish.readme {
@@ -616,6 +616,8 @@ pub struct ComposeContext {
     pub bind: String,
     /// Env files.
     pub env_file: Vec<String>,
+    /// Where the variables the env file must set are listed.
+    pub env_example: String,
     /// Restart policy.
     pub restart: &'static str,
     /// Read-only root filesystem.
@@ -751,6 +753,7 @@ impl Context {
             compose: ComposeContext {
                 bind: c.bind.clone(),
                 env_file: c.env_file.to_vec(),
+                env_example: c.env_example.clone(),
                 restart: c.restart.as_str(),
                 read_only: c.read_only,
                 tmpfs: c.tmpfs.clone(),

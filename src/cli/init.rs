@@ -342,7 +342,12 @@ fn next_steps(d: &Detection, dir: &Path) -> String {
     let compose = if dir.join(".env").exists() {
         compose
     } else if needs_env {
-        format!("cp {} {env_file} && {compose}", shown(dir, ".env.example"))
+        let example = d
+            .runtime
+            .env_example
+            .as_ref()
+            .map_or(".env.example", |e| e.value.as_str());
+        format!("cp {} {env_file} && {compose}", shown(dir, example))
     } else {
         format!("touch {env_file} && {compose}")
     };

@@ -423,6 +423,7 @@ pub fn detect(dir: &Path) -> Result<Detection, NotDetected> {
     };
     let mut detection = first.detect(&files);
     runtime::enrich(&mut detection, &files);
+    runtime::env_example(&mut detection, &files);
     for (_, other) in &found[1..] {
         detection.notes.push(format!(
             "the project also looks like a {0} project: for that, run `dgen init --stack {0}`",
@@ -441,6 +442,7 @@ pub fn detect_as(dir: &Path, stack: StackName) -> Detection {
             let mut detection = detector.detect(&files);
             detection.stack = Detected::found(stack, "--stack");
             runtime::enrich(&mut detection, &files);
+            runtime::env_example(&mut detection, &files);
             detection
         }
         None => Detection::bare(stack, &files),

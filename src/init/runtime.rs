@@ -38,6 +38,27 @@ pub struct RuntimeNeeds {
     pub release: Option<Detected<Vec<Vec<String>>>>,
     /// Enabled backing services.
     pub services: Vec<Service>,
+    /// `[compose] env_example`, when the project's own `.env.example` is in the way.
+    pub env_example: Option<Detected<String>>,
+}
+
+/// Where dgen's list of the variables `.env` must set goes when the project has a
+/// `.env.example` of its own (Laravel, many Node.js and Django templates): beside it, so that
+/// `dgen render` neither refuses nor clobbers it.
+pub fn env_example(detection: &mut Detection, files: &ProjectFiles) {
+    let r = &detection.runtime;
+    let written =
+        !r.env_required.is_empty() || r.services.iter().any(|s| s.table != "compose.redis");
+    let theirs = files
+        .read(".env.example")
+        .is_some_and(|text| !crate::output::is_generated(text.as_bytes()));
+    if written && theirs {
+        detection.runtime.env_example = Some(
+            Detected::found("docker.env.example".to_owned(), ".env.example").because(
+                "the project's own .env.example is not dgen's: the variables compose needs are listed beside it",
+            ),
+        );
+    }
 }
 
 /// Fills `detection.runtime` for the stacks it applies to (Python and Node.js).

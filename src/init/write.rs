@@ -136,6 +136,16 @@ pub fn manifest_text(detection: &Detection) -> String {
         ),
     }
 
+    if let Some(example) = &d.runtime.env_example {
+        out.push_str("\n[compose]\n");
+        entry(
+            &mut out,
+            "Where `dgen render` lists the variables .env must set: `cp` it to .env, then fill it in.",
+            example,
+            "env_example",
+            &string(&example.value),
+        );
+    }
     for service in &d.runtime.services {
         out.push('\n');
         comment(

@@ -724,7 +724,11 @@ fn bases_where(im: &Image, bad: fn(&str) -> bool, why: &str) -> Vec<Hit> {
 }
 
 fn base_latest(im: &Image) -> Vec<Hit> {
-    bases_where(im, pred::untagged_or_latest, "untagged or latest base image")
+    bases_where(
+        im,
+        pred::untagged_or_latest,
+        "untagged or latest base image",
+    )
 }
 
 /// A tag that names no version: `lts`, `alpine`, `buster`, `stable`, `current-slim`.

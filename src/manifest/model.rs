@@ -288,6 +288,10 @@ pub struct DockerIgnore {
 pub struct Compose {
     /// Set to false to not generate `compose.yaml`.
     pub enabled: bool,
+    /// Where `dgen render` writes the variables `.env` must set (the settings the app requires,
+    /// service passwords), when there are any: `cp <it> .env`, then fill in the values. `dgen
+    /// init` picks `docker.env.example` when the project has a `.env.example` of its own.
+    pub env_example: String,
     /// The host address published ports bind to. `127.0.0.1` keeps the app off the network;
     /// `0.0.0.0` publishes it on every interface.
     pub bind: String,
@@ -325,6 +329,7 @@ impl Default for Compose {
     fn default() -> Self {
         Compose {
             enabled: true,
+            env_example: ".env.example".to_owned(),
             bind: "127.0.0.1".to_owned(),
             env_file: OneOrMany::One(".env".to_owned()),
             restart: RestartPolicy::UnlessStopped,

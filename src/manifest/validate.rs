@@ -1094,6 +1094,48 @@ fn compose(m: &Manifest, c: &mut Checker<'_>) {
         };
         c.relative_path(&path, file, "env file");
     }
+    let at: Vec<Seg<'_>> = vec!["compose".into(), "env_example".into()];
+    if c.relative_path(&at, &compose.env_example, "env example file") {
+        let name = compose.env_example.rsplit('/').next().unwrap_or_default();
+        let generated = [
+            "dgen.toml",
+            "Dockerfile",
+            ".dockerignore",
+            "compose.yaml",
+            "compose.debug.yaml",
+            "compose.build.yaml",
+            "README.Docker.md",
+        ];
+        if compose.env_example.ends_with('/')
+            || name == ".env"
+            || env_files.contains(&compose.env_example)
+        {
+            c.error(
+                "env-example",
+                &at,
+                format!(
+                    "`{}` is where the secrets go: the example must be another file",
+                    compose.env_example
+                ),
+                "an env file",
+            )
+            .help = Some(
+                "e.g. .env.example or docker.env.example; `cp` it to the env file, then fill it in"
+                    .to_owned(),
+            );
+        } else if generated.contains(&compose.env_example.as_str()) {
+            c.error(
+                "env-example",
+                &at,
+                format!(
+                    "`{}` is another file dgen writes or reads",
+                    compose.env_example
+                ),
+                "taken",
+            )
+            .help = Some("e.g. .env.example or docker.env.example".to_owned());
+        }
+    }
     for (i, path) in compose.tmpfs.iter().enumerate() {
         // `/tmp` or `/tmp:size=64m,mode=1777`.
         let (dir, options) = path.split_once(':').unwrap_or((path, ""));

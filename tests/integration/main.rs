@@ -10,6 +10,7 @@ mod corpus_fixes;
 mod docs;
 mod drift;
 mod drift_newstacks;
+mod env_example;
 mod examples;
 mod extras;
 mod hardening;
