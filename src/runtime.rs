@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::manifest::{Checker, Manifest, StackName};
+use crate::manifest::{Checker, Manifest};
 use crate::render::{shell_quote, yaml_quote};
 use crate::values::{PathShape, PlainPath};
 
@@ -394,36 +394,11 @@ pub fn validate(m: &Manifest, c: &mut Checker<'_>) {
     let app = &m.app;
     // Every stack: those whose final image has no shell (distroless, scratch) make the folders
     // in the build stage and copy them in, owned by the runtime UID.
-    let supported = matches!(
-        m.stack,
-        StackName::Python
-            | StackName::Node
-            | StackName::Java
-            | StackName::Go
-            | StackName::Rust
-            | StackName::Static
-            | StackName::Php
-            | StackName::Ruby
-            | StackName::Dotnet
-    );
     let mut seen: Vec<String> = Vec::new();
     for (i, w) in app.writable.iter().enumerate() {
         let mut at = vec!["app".into(), "writable".into(), i.into()];
         if matches!(w, crate::manifest::Writable::Spec(_)) {
             at.push("path".into());
-        }
-        if !supported {
-            c.error(
-                "writable-unsupported",
-                &at,
-                format!(
-                    "writable paths are not supported by the {} stack: its final image has no shell to create them",
-                    m.stack.as_str()
-                ),
-                "not supported here",
-            )
-            .help = Some("write to a compose volume or tmpfs ([compose] tmpfs) at a path the app creates itself".to_owned());
-            continue;
         }
         let path = w.path();
         if !PlainPath::is(path, PathShape::WRITABLE) {

@@ -39,9 +39,7 @@ pub struct Args {
     /// The project directory: where to look, and where dgen.toml is written.
     #[arg(short, long, value_name = "DIR", default_value = ".")]
     dir: PathBuf,
-    /// The stack, when detection cannot tell or tells wrong (python, node, static, go, rust,
-    /// java, php, ruby, dotnet).
-    #[arg(long, value_name = "STACK", value_parser = parse_stack)]
+    #[arg(long, value_name = "STACK", value_parser = parse_stack, help = stack_help())]
     stack: Option<StackName>,
     /// The app's name (the compose service and the image name).
     #[arg(long, value_name = "NAME")]
@@ -86,6 +84,14 @@ pub struct Args {
     /// Overwrite an existing dgen.toml.
     #[arg(short, long)]
     force: bool,
+}
+
+/// The help of `--stack`, naming every registered stack.
+fn stack_help() -> String {
+    format!(
+        "The stack, when detection cannot tell or tells wrong ({})",
+        dgen::stacks::NAMES
+    )
 }
 
 fn parse_stack(text: &str) -> Result<StackName, String> {

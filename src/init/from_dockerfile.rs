@@ -197,19 +197,17 @@ fn words(i: &Instruction) -> Vec<String> {
 
 fn stack_of(image: &str) -> Option<StackName> {
     let (repo, _, _) = crate::reference::split(image);
-    let name = repo.rsplit('/').next().unwrap_or(repo);
-    Some(match name {
-        "python" | "pypy" => StackName::Python,
-        "node" => StackName::Node,
-        "golang" => StackName::Go,
-        "rust" => StackName::Rust,
-        "eclipse-temurin" | "openjdk" | "amazoncorretto" | "maven" | "gradle" => StackName::Java,
-        "nginx" | "nginx-unprivileged" | "httpd" => StackName::Static,
-        "php" | "composer" => StackName::Php,
-        "ruby" => StackName::Ruby,
-        "aspnet" | "sdk" | "runtime" if repo.contains("dotnet") => StackName::Dotnet,
-        _ => return None,
-    })
+    crate::stacks::all()
+        .into_iter()
+        .find(|stack| {
+            stack.image_repositories().iter().any(|known| {
+                repo == *known
+                    || repo
+                        .strip_suffix(known)
+                        .is_some_and(|rest| rest.ends_with('/'))
+            })
+        })
+        .map(|stack| stack.name())
 }
 
 /// The leading version of a tag: `3.12-slim` → `3.12`, `22-alpine` → `22`,
@@ -378,6 +376,28 @@ mod tests {
         );
         assert!(f.build_packages.contains_key("gcc"));
         assert_eq!(f.health_path.as_deref(), Some("/healthz"));
+    }
+
+    #[test]
+    fn every_stack_is_told_by_its_official_images() {
+        for (image, stack) in [
+            ("python:3.12-slim", StackName::Python),
+            ("docker.io/library/pypy:3.10", StackName::Python),
+            ("mcr.microsoft.com/dotnet/aspnet:8.0", StackName::Dotnet),
+            ("mcr.microsoft.com/dotnet/sdk:9.0@sha256:00", StackName::Dotnet),
+            ("php:8.4-apache", StackName::Php),
+            ("composer:2.8", StackName::Php),
+            ("ruby:3.3-slim", StackName::Ruby),
+            ("nginxinc/nginx-unprivileged:1.28", StackName::Static),
+            ("registry.example.com:5000/mirror/node:22", StackName::Node),
+            ("maven:3.9-eclipse-temurin-21", StackName::Java),
+        ] {
+            assert_eq!(stack_of(image), Some(stack), "{image}");
+        }
+        // A name that merely ends like one is not one; other vendors' sdk/runtime are not .NET.
+        for image in ["mypython:1", "example/sdk:1", "runtime:2", "debian:bookworm-slim"] {
+            assert_eq!(stack_of(image), None, "{image}");
+        }
     }
 
     #[test]

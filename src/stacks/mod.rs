@@ -67,6 +67,14 @@ macro_rules! with_stacks {
 }
 pub(crate) use with_stacks;
 
+/// `"a", "b", "c"` → `"a, b, c"`, at compile time.
+macro_rules! join_names {
+    ($first:tt $(, $rest:tt)*) => {
+        concat!($first $(, ", ", $rest)*)
+    };
+}
+pub(crate) use join_names;
+
 /// Generates [`StackName`] and the lookups from the registry.
 macro_rules! registry {
     ($(($variant:ident, $table:ident, $name:tt, $module:ident :: $stack:ident, $doc:tt, $table_doc:tt)),* $(,)?) => {
@@ -91,6 +99,9 @@ macro_rules! registry {
                 }
             }
         }
+
+        /// The manifest names of every stack, for help texts: `python, php, …`.
+        pub const NAMES: &str = crate::stacks::join_names!($($name),*);
 
         /// The stack named `name`.
         pub fn get(name: StackName) -> &'static dyn AnyStack {
@@ -185,6 +196,13 @@ pub trait Stack: Sync + 'static {
     /// `<name>/` prefix.
     fn templates(&self) -> &'static Dir<'static>;
 
+    /// The official image repositories of its toolchain and runtime (`python`, `dotnet/sdk`):
+    /// how `dgen init` tells the stack of a hand-written Dockerfile. A repository matches when
+    /// it is one of these or ends with `/` and one of these.
+    fn image_repositories(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Its detection for `dgen init`; `None` writes a bare manifest for `--stack`.
     fn detector(&self) -> Option<&'static dyn crate::init::Detector> {
         None
@@ -231,6 +249,8 @@ pub trait AnyStack: Sync {
     fn description(&self) -> &'static str;
     /// [`Stack::templates`].
     fn templates(&self) -> &'static Dir<'static>;
+    /// [`Stack::image_repositories`].
+    fn image_repositories(&self) -> &'static [&'static str];
     /// [`Stack::detector`].
     fn detector(&self) -> Option<&'static dyn crate::init::Detector>;
     /// [`Stack::validate`].
@@ -258,6 +278,9 @@ impl<S: Stack> AnyStack for S {
     }
     fn templates(&self) -> &'static Dir<'static> {
         Stack::templates(self)
+    }
+    fn image_repositories(&self) -> &'static [&'static str] {
+        Stack::image_repositories(self)
     }
     fn detector(&self) -> Option<&'static dyn crate::init::Detector> {
         Stack::detector(self)

@@ -114,6 +114,10 @@ impl Stack for DotnetStack {
         ".NET: an ASP.NET Core app published with the SDK, run on the aspnet runtime"
     }
 
+    fn image_repositories(&self) -> &'static [&'static str] {
+        &["dotnet/sdk", "dotnet/aspnet", "dotnet/runtime"]
+    }
+
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
         let s = DotnetStack::settings(manifest);
         let version_ok = crate::manifest::is_version(&s.version, 2..=2)

@@ -124,6 +124,10 @@ impl Stack for GoStack {
         "Go: a static binary on distroless or scratch"
     }
 
+    fn image_repositories(&self) -> &'static [&'static str] {
+        &["golang"]
+    }
+
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
         let s = GoStack::settings(manifest);
         compiled::check_version(

@@ -143,6 +143,16 @@ impl Stack for JavaStack {
         "Java with Maven or Gradle: a jar on the Eclipse Temurin JRE"
     }
 
+    fn image_repositories(&self) -> &'static [&'static str] {
+        &[
+            "eclipse-temurin",
+            "openjdk",
+            "amazoncorretto",
+            "maven",
+            "gradle",
+        ]
+    }
+
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
         let s = JavaStack::settings(manifest);
         let version_ok = !s.version.is_empty()

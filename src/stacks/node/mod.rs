@@ -528,6 +528,10 @@ impl Stack for Node {
         "Node.js with npm, yarn or pnpm, and an optional build step"
     }
 
+    fn image_repositories(&self) -> &'static [&'static str] {
+        &["node"]
+    }
+
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
         let s = Node::settings(manifest);
         toolchain(&s).validate(c);

@@ -250,6 +250,10 @@ impl Stack for PhpStack {
         "PHP with Composer, served by Apache with mod_php"
     }
 
+    fn image_repositories(&self) -> &'static [&'static str] {
+        &["php", "composer"]
+    }
+
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
         let s = PhpStack::settings(manifest);
         let version_ok = crate::manifest::is_version(&s.version, 2..=3)

@@ -628,6 +628,10 @@ impl Stack for PythonStack {
         "Python with pip, uv or poetry"
     }
 
+    fn image_repositories(&self) -> &'static [&'static str] {
+        &["python", "pypy"]
+    }
+
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
         let s = PythonStack::settings(manifest);
         if !(is_version(&s.version, 2..=3) && s.version.starts_with("3.")) {

@@ -127,6 +127,10 @@ impl Stack for RubyStack {
         "Ruby with Bundler: a Rack app or Rails, served by Puma"
     }
 
+    fn image_repositories(&self) -> &'static [&'static str] {
+        &["ruby"]
+    }
+
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
         let s = RubyStack::settings(manifest);
         let major_ok = s

@@ -254,6 +254,10 @@ impl Stack for RustStack {
         "Rust: a cargo release binary on distroless or Debian slim"
     }
 
+    fn image_repositories(&self) -> &'static [&'static str] {
+        &["rust"]
+    }
+
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
         let s = RustStack::settings(manifest);
         compiled::check_version(

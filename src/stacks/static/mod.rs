@@ -171,6 +171,10 @@ impl Stack for StaticSite {
         "Static site served by unprivileged nginx, with an optional Node.js build"
     }
 
+    fn image_repositories(&self) -> &'static [&'static str] {
+        &["nginx", "nginx-unprivileged", "httpd"]
+    }
+
     fn validate(&self, manifest: &Manifest, c: &mut Checker<'_>) {
         let s = StaticSite::settings(manifest);
         if !crate::manifest::is_version(&s.nginx_version, 2..=3) {
