@@ -160,11 +160,27 @@ def run_suite(docker: Docker, args: argparse.Namespace) -> int:
             return corpus.CorpusRun(docker, stand_ins, tools, app, dgen, args.health_timeout,
                                     args.health_interval).run(Path(tmp))
 
-        def one_family(family: list[examples.Example]) -> list[promises.ExampleCheck]:
+        own_failures: list[str] = []
+
+        def one_family(family: list[examples.Example], with_own: bool = False) -> list[promises.ExampleCheck]:
+            if with_own:
+                try:
+                    own_failures.extend(own_image.check(docker, stand_ins, REPO))
+                except Exception as error:  # reported as the own image's failure, the family goes on
+                    own_failures.append(f"the harness failed: {error!r}")
             return [one_example(ex) for ex in family]
 
+        grouped = families(found)
+        # dgen's own image shares its Rust build image with the Rust examples: it runs first in
+        # their family (never beside them, for the reason `families` gives), else on its own.
+        own_family = own_image_family(grouped, (REPO / "Dockerfile").read_text()) if own else None
+        if own and own_family is None:
+            grouped.append([])
+            own_family = len(grouped) - 1
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            family_futures = [pool.submit(one_family, family) for family in families(found)]
+            # The longest chain starts first: the own image's family, when there is one.
+            order = sorted(range(len(grouped)), key=lambda i: i != own_family)
+            family_futures = [pool.submit(one_family, grouped[i], i == own_family) for i in order]
             app_futures = [pool.submit(one_app, app) for app in apps]
             by_name = {c.example.name: c for f in family_futures for c in f.result()}
             checks = [by_name[ex.name] for ex in found]
@@ -179,7 +195,7 @@ def run_suite(docker: Docker, args: argparse.Namespace) -> int:
         print("(corpus failures are reported, not failed on: --corpus-strict or DGEN_CORPUS_STRICT=1 fails on them)")
     status = 0 if examples_ok and corpus_ok else 1
     if own:
-        status = max(status, _own_image(docker, args))
+        status = max(status, _own_image_report(own_failures))
     if not args.example and not args.corpus:
         status = max(status, run_proofs(docker, args, None))
     return status
@@ -258,8 +274,18 @@ def run_proofs(docker: Docker, args: argparse.Namespace, only: list[str] | None)
     return 0 if all(p.status != buildfeat.FAIL for p in proofs) else 1
 
 
+def own_image_family(grouped: list[list[examples.Example]], dockerfile: str) -> int | None:
+    """The index of the family whose members share a base image with dgen's own Dockerfile."""
+    own = set(examples.base_images(dockerfile))
+    return next((i for i, family in enumerate(grouped)
+                 if any(own & set(ex.base_images()) for ex in family)), None)
+
+
 def _own_image(docker: Docker, args: argparse.Namespace) -> int:
-    failures = own_image.check(docker, standins.StandIns(docker, args.cache_dir), REPO)
+    return _own_image_report(own_image.check(docker, standins.StandIns(docker, args.cache_dir), REPO))
+
+
+def _own_image_report(failures: list[str]) -> int:
     for failure in failures:
         print(f"FAIL {own_image.NAME}: {failure}")
     print(f"engine: {own_image.NAME} {'FAILED' if failures else 'passed'}")

@@ -56,6 +56,14 @@ class Families(unittest.TestCase):
     def test_no_examples_no_families(self):
         self.assertEqual(run.families([]), [])
 
+    def test_the_own_image_joins_the_family_sharing_its_build_image(self):
+        fake = self.Fake
+        grouped = run.families([fake("py", ["python:3.12-slim"]), fake("rs", ["rust:1.90-slim-bookworm", "cc"]),
+                                fake("rs2", ["rust:1.90-slim-bookworm"])])
+        own = "FROM rust:1.90-slim-bookworm AS build\nRUN cargo build\nFROM distroless/cc:nonroot\n"
+        self.assertEqual([e.name for e in grouped[run.own_image_family(grouped, own)]], ["rs", "rs2"])
+        self.assertIsNone(run.own_image_family([[fake("py", ["python:3.12-slim"])]], own))
+
 
 class DockerfileParsing(unittest.TestCase):
     def test_base_images_apply_arg_defaults_and_skip_stages(self):

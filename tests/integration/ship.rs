@@ -392,4 +392,16 @@ fn the_release_builds_every_target_the_action_installs_under_the_same_names() {
     assert!(install.contains("archive=\"dgen-$version-$target.zip\""));
     assert!(release.contains("sha256sum -- * > SHA256SUMS"));
     assert!(install.contains("fetch SHA256SUMS"));
+    // Published binaries and wheels are built with the `dist` profile (thin LTO), and copied
+    // from its folder; `--release` stays the quick default for installs and the image.
+    let cargo: toml::Table = std::fs::read_to_string(root().join("Cargo.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let dist = &cargo["profile"]["dist"];
+    assert_eq!(dist["inherits"].as_str(), Some("release"));
+    assert_eq!(dist["lto"].as_str(), Some("thin"));
+    assert!(!release.contains("--release"), "every build uses --profile dist");
+    assert_eq!(release.matches("--profile dist").count(), 2, "binaries and wheels");
+    assert!(!release.contains("/release/dgen"), "{release}");
 }
