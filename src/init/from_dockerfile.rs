@@ -384,7 +384,10 @@ mod tests {
             ("python:3.12-slim", StackName::Python),
             ("docker.io/library/pypy:3.10", StackName::Python),
             ("mcr.microsoft.com/dotnet/aspnet:8.0", StackName::Dotnet),
-            ("mcr.microsoft.com/dotnet/sdk:9.0@sha256:00", StackName::Dotnet),
+            (
+                "mcr.microsoft.com/dotnet/sdk:9.0@sha256:00",
+                StackName::Dotnet,
+            ),
             ("php:8.4-apache", StackName::Php),
             ("composer:2.8", StackName::Php),
             ("ruby:3.3-slim", StackName::Ruby),
@@ -395,7 +398,12 @@ mod tests {
             assert_eq!(stack_of(image), Some(stack), "{image}");
         }
         // A name that merely ends like one is not one; other vendors' sdk/runtime are not .NET.
-        for image in ["mypython:1", "example/sdk:1", "runtime:2", "debian:bookworm-slim"] {
+        for image in [
+            "mypython:1",
+            "example/sdk:1",
+            "runtime:2",
+            "debian:bookworm-slim",
+        ] {
             assert_eq!(stack_of(image), None, "{image}");
         }
     }

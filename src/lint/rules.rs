@@ -139,7 +139,7 @@ pub static VERDICTS: &[VerdictRule] = &[
       "Each RUN is a layer; files a later RUN deletes still ship in the earlier one.",
       "Join consecutive RUNs with `&&` (and line continuations) into one.",
       run_consecutive),
-    v("base-latest", Some("P05"), Error, "Untagged or :latest base image",
+    v("base-latest", Some("P05"), Error, "Untagged or :latest image (FROM, COPY --from, RUN --mount from=)",
       "`latest` (or no tag) is whatever was pushed last: builds are not reproducible and can break or change silently.",
       "Pin a version: `FROM python:3.12-slim` (and a digest with `@sha256:…` for full reproducibility).",
       base_latest),
@@ -698,37 +698,72 @@ fn run_consecutive(im: &Image) -> Vec<Hit> {
     )]
 }
 
-/// Every stage built on an external image: (stage index, resolved image).
-fn external_bases(im: &Image) -> Vec<(usize, String)> {
-    (0..im.df.stages.len())
-        .filter_map(|k| im.external_base(k).map(|b| (k, b)))
-        .collect()
+/// Every external image the Dockerfile pulls: stage bases (`FROM`), `COPY --from=` and
+/// `RUN --mount=…,from=` sources that name an image rather than a stage, as (line, what the
+/// line says, resolved image).
+fn external_images(im: &Image) -> Vec<(usize, String, String)> {
+    let stages = &im.df.stages;
+    let is_stage = |name: &str| {
+        stages.iter().any(|st| {
+            st.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        }) || name.parse::<usize>().is_ok_and(|k| k < stages.len())
+    };
+    let mut out = Vec::new();
+    for (k, stage) in stages.iter().enumerate() {
+        if let Some(base) = im.external_base(k) {
+            out.push((stage.from.line_start, format!("FROM {base}"), base));
+        }
+        for ins in &stage.instructions {
+            let sources: Vec<(String, String)> = match ins.keyword.as_ref() {
+                "COPY" => ins
+                    .flag("from")
+                    .and_then(|f| f.value.clone())
+                    .map(|v| (v.clone(), format!("COPY --from={v}")))
+                    .into_iter()
+                    .collect(),
+                "RUN" => ins
+                    .flags
+                    .iter()
+                    .filter(|f| f.name == "mount")
+                    .filter_map(|f| f.value.as_deref())
+                    .filter_map(|v| {
+                        v.split(',')
+                            .find_map(|kv| kv.strip_prefix("from="))
+                            .map(|from| (from.to_owned(), format!("RUN --mount=…,from={from}")))
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (source, said) in sources {
+                let image = im.resolve(&source);
+                if !is_stage(&image) && !image.is_empty() && !image.contains('$') {
+                    out.push((ins.line_start, said, image));
+                }
+            }
+        }
+    }
+    out
 }
 
-/// One hit on every FROM line whose external base image `bad` flags, named after the first.
+/// One hit on every line whose external image `bad` flags, named after the first.
 fn bases_where(im: &Image, bad: fn(&str) -> bool, why: &str) -> Vec<Hit> {
-    let lines: Vec<(usize, String)> = external_bases(im)
+    let lines: Vec<(usize, String, String)> = external_images(im)
         .into_iter()
-        .filter(|(_, b)| bad(b))
+        .filter(|(_, _, image)| bad(image))
         .collect();
     match lines.first() {
         None => Vec::new(),
-        Some((_, b)) => vec![hit(
-            lines
-                .iter()
-                .map(|(k, _)| im.df.stages[*k].from.line_start)
-                .collect(),
-            format!("FROM {b}: {why}"),
+        Some((_, said, _)) => vec![hit(
+            lines.iter().map(|(line, _, _)| *line).collect(),
+            format!("{said}: {why}"),
         )],
     }
 }
 
 fn base_latest(im: &Image) -> Vec<Hit> {
-    bases_where(
-        im,
-        pred::untagged_or_latest,
-        "untagged or latest base image",
-    )
+    bases_where(im, pred::untagged_or_latest, "untagged or latest image")
 }
 
 /// A tag that names no version: `lts`, `alpine`, `buster`, `stable`, `current-slim`.
@@ -946,6 +981,30 @@ mod tests {
         let mut v: Vec<&str> = evaluate(&im).iter().map(|(r, _)| r.id).collect();
         v.sort_unstable();
         v
+    }
+
+    #[test]
+    fn images_pulled_by_copy_and_mount_are_judged_like_bases() {
+        let text = "FROM php:8.3-apache AS app\nCOPY --from=composer:latest /usr/bin/composer /usr/bin/\nUSER 1000\n";
+        assert!(ids(text).contains(&"base-latest"), "{:?}", ids(text));
+        let text = "FROM php:8.3-apache\nRUN --mount=type=bind,from=composer,source=/usr/bin/composer,target=/c true\nUSER 1000\n";
+        assert!(ids(text).contains(&"base-latest"));
+        let text =
+            "FROM python:3.12-slim\nCOPY --from=someone/uv-tools:stable /uv /bin/\nUSER 1000\n";
+        let found = ids(text);
+        assert!(
+            found.contains(&"base-floating") && found.contains(&"base-unofficial"),
+            "{found:?}"
+        );
+        // Stages, by name or number, and pinned images are not.
+        let text = "FROM rust:1.90-slim AS build\nRUN true\nFROM debian:bookworm-slim\nCOPY --from=build /a /a\nCOPY --from=0 /b /b\nRUN --mount=type=bind,from=BUILD,target=/m true\nCOPY --from=composer:2.8 /usr/bin/composer /c\nUSER 1000\n";
+        let found = ids(text);
+        assert!(
+            !found.iter().any(|id| id.starts_with("base-latest")
+                || id.starts_with("base-floating")
+                || id.starts_with("base-unofficial")),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -174,7 +174,7 @@ fn base_tag_changed_p05() {
             1,
             drifted(&[
                 "Dockerfile:15: FROM python:latest: the final image is built on a full, not a slim, base (P03)",
-                "Dockerfile:15: FROM python:latest: untagged or latest base image (P05)",
+                "Dockerfile:15: FROM python:latest: untagged or latest image (P05)",
                 "Dockerfile:15: final stage: FROM python:3.12-slim changed to FROM python:latest",
             ])
         )

@@ -401,7 +401,14 @@ fn the_release_builds_every_target_the_action_installs_under_the_same_names() {
     let dist = &cargo["profile"]["dist"];
     assert_eq!(dist["inherits"].as_str(), Some("release"));
     assert_eq!(dist["lto"].as_str(), Some("thin"));
-    assert!(!release.contains("--release"), "every build uses --profile dist");
-    assert_eq!(release.matches("--profile dist").count(), 2, "binaries and wheels");
+    assert!(
+        !release.contains("--release"),
+        "every build uses --profile dist"
+    );
+    assert_eq!(
+        release.matches("--profile dist").count(),
+        2,
+        "binaries and wheels"
+    );
     assert!(!release.contains("/release/dgen"), "{release}");
 }
