@@ -681,6 +681,14 @@ def unmount_below(root: Path) -> None:
         subprocess.run(["umount", "-l", point], capture_output=True)
 
 
+def stale_tarballs(cache_dir: Path, tarball: Path) -> list[Path]:
+    """The cached tarballs of the same tag under another key: its slug and a 16-digit key exactly, so that
+    saving `ruby:3.3` never removes `ruby:3.3-slim`'s (slug `ruby_3.3-slim`, which `ruby_3.3-*` would match)."""
+    slug = tarball.name[: -len("-0123456789abcdef.tar")]
+    same_tag = re.compile(re.escape(slug) + r"-[0-9a-f]{16}\.tar")
+    return sorted(p for p in cache_dir.glob("*.tar") if same_tag.fullmatch(p.name) and p.name != tarball.name)
+
+
 def _digest(*parts: str | bytes) -> str:
     h = hashlib.sha256()
     for part in parts:
@@ -872,8 +880,7 @@ class StandIns:
         (root / "etc/hostname").write_text("localhost\n")
 
     def _save(self, tag: str, tarball: Path) -> None:
-        slug_prefix = tarball.name[: -len("-0123456789abcdef.tar")]
-        for stale in self.cache_dir.glob(f"{slug_prefix}-*.tar"):
+        for stale in stale_tarballs(self.cache_dir, tarball):
             stale.unlink()
         partial = tarball.with_suffix(f".{threading.get_ident()}.partial")
         self.docker.run("save", "-o", str(partial), tag)

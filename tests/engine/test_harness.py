@@ -513,3 +513,22 @@ class BundleLock(unittest.TestCase):
         project, _, _ = self.make(self.LOCK)
         with self.assertRaisesRegex(RuntimeError, "no engine"):
             lockfiles.create(project, {"stack": "ruby"}, self.DOCKERFILE, lockfiles.Tools(project / "cache"))
+
+
+class TarballCache(unittest.TestCase):
+    def test_a_tags_stale_tarballs_and_not_a_longer_tags(self):
+        import tempfile
+        from pathlib import Path
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = Path(tmp)
+            names = ["ruby_3.3-0123456789abcdef.tar", "ruby_3.3-slim-fedcba9876543210.tar",
+                     "ruby_3.3-1111111111111111.tar", "ruby_3.3-slim-bookworm-2222222222222222.tar",
+                     "ruby_3.3-3333333333333333.tar.partial"]
+            for name in names:
+                (cache / name).write_bytes(b"")
+            new = cache / "ruby_3.3-aaaaaaaaaaaaaaaa.tar"
+            self.assertEqual([p.name for p in standins.stale_tarballs(cache, new)],
+                             ["ruby_3.3-0123456789abcdef.tar", "ruby_3.3-1111111111111111.tar"])
+            slim = cache / "ruby_3.3-slim-bbbbbbbbbbbbbbbb.tar"
+            self.assertEqual([p.name for p in standins.stale_tarballs(cache, slim)],
+                             ["ruby_3.3-slim-fedcba9876543210.tar"])
