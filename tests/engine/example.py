@@ -25,7 +25,11 @@ PLANTED_AT_ROOT = {
 PLANTED_IN_SOURCE_DIRS = {"__pycache__/planted.cpython-311.pyc": ""}
 # Per stack: what a developer's checkout of such a project holds that must not reach the image.
 NODE_MODULES = {"node_modules/planted/index.js": "module.exports = 'planted';\n"}
-PLANTED_BY_STACK = {"node": NODE_MODULES, "static": NODE_MODULES}
+# Ruby: gems a developer installed into the project (`bundle config set path vendor/bundle`) and the
+# local Bundler settings that point there; in an image they would shadow or break the locked install.
+RUBY_LOCAL_BUNDLE = {".bundle/config": 'BUNDLE_PATH: "vendor/bundle"\n',
+                     "vendor/bundle/ruby/3.3.0/gems/planted-1.0/lib/planted.rb": "PLANTED = true\n"}
+PLANTED_BY_STACK = {"node": NODE_MODULES, "static": NODE_MODULES, "ruby": RUBY_LOCAL_BUNDLE}
 
 # Stacks whose examples cannot be built on this machine, and why (the static judges still run on them).
 NOT_BUILDABLE_HERE = {

@@ -25,9 +25,11 @@ SOURCE_NAME = "machine-index"
 class Tools:
     """Package tools installed into venvs under the cache dir, one venv per tool version."""
 
-    def __init__(self, cache_dir: Path):
+    def __init__(self, cache_dir: Path, stand_ins=None):
         self.dir = cache_dir / "tools"
         self._lock = threading.RLock()  # examples are prepared side by side: one installs, the others wait
+        # standins.StandIns, for lock files made inside a build image (Ruby's `bundle lock`); None: no engine.
+        self.stand_ins = stand_ins
 
     def executable(self, tool: str, version: str | None) -> Path:
         with self._lock:
@@ -82,6 +84,9 @@ def create(project: Path, manifest: dict, dockerfile: str, tools: Tools) -> list
         manager = node.get("package_manager", "npm")
         if not (project / NODE_LOCK_FILES[manager]).exists():
             return [_node_lock(project, manager, dockerfile, tools)]
+    # Ruby: `bundle lock` in the image the Dockerfile builds the gems in, as a user runs it.
+    if manifest.get("stack") == "ruby" and not (project / "Gemfile.lock").exists():
+        return [_bundle_lock(project, dockerfile, tools)]
     # Rust: a Cargo.lock with registry packages names the registry, so it is made here (std-only
     # examples may commit theirs).
     if manifest.get("stack") == "rust" and not (project / "Cargo.lock").exists():
@@ -110,6 +115,31 @@ def _node_lock(project: Path, manager: str, dockerfile: str, tools: Tools) -> st
               *quiet, *(["--registry", registry] if registry else [])], project)
         shutil.rmtree(modules, ignore_errors=True)
     return f"created {NODE_LOCK_FILES[manager]} at run time ({manager} {match[1]}, this machine's registry)"
+
+
+FIRST_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.I | re.M)
+
+
+def _bundle_lock(project: Path, dockerfile: str, tools: Tools) -> str:
+    """Gemfile.lock made by `bundle lock` in the Dockerfile's first (build) stage image, with no network:
+    the Ruby stand-ins carry their gems locally. Its PLATFORMS is the image's Linux platform (e.g.
+    x86_64-linux), which deployment mode needs; no `ruby` platform is added, since the stand-in's native
+    gems exist only as platform gems."""
+    match = FIRST_FROM.search(dockerfile)
+    if not match:
+        raise RuntimeError("the Dockerfile has no FROM line to run `bundle lock` in")
+    if tools.stand_ins is None:
+        raise RuntimeError("Gemfile.lock is made with `bundle lock` in the build image: no engine was given")
+    image = match[1].split("@", 1)[0]
+    tools.stand_ins.ensure(image)
+    result = tools.stand_ins.docker.run("run", "--rm", "--network", "none", "-v", f"{project}:/app", "-w", "/app",
+                                        image, "bundle", "lock", check=False)
+    if result.returncode != 0 or not (project / "Gemfile.lock").is_file():
+        raise RuntimeError(f"bundle lock in {image} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    lock = (project / "Gemfile.lock").read_text()
+    platforms = re.search(r"^PLATFORMS\n((?:  .+\n)+)", lock, re.M)
+    named = ", ".join(platforms[1].split()) if platforms else "none"
+    return f"created Gemfile.lock at run time (`bundle lock` in {image}, no network; platforms: {named})"
 
 
 def _uv_lock(project: Path, dockerfile: str, tools: Tools) -> str:

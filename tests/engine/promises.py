@@ -20,7 +20,7 @@ from example import Example, edit_one_source, final_base, planted_paths
 PROMISES = {
     1: "cold BuildKit build succeeds",
     2: "container reports healthy",
-    3: "non-root process; root-owned, read-only app files; exposed ports = manifest",
+    3: "non-root process; root-owned, read-only app files; exposed ports = manifest; LD_PRELOAD libraries loaded",
     4: "app answers on its declared port from the host",
     5: "no .git, __pycache__, .env, virtualenv or package cache in the image",
     6: "a source edit reuses the dependency-install layer",
@@ -38,9 +38,12 @@ NAME_PREFIXES = ("dgen-engine-test-", "dgenenginetest")  # containers, compose p
 PASS, FAIL, NOT_APPLICABLE, NOT_CHECKED = "pass", "FAIL", "n/a", "not checked"
 
 FORBIDDEN_IN_APP_DIR = {".git", "__pycache__", ".venv", "venv", ".env", "pyvenv.cfg"}
-PACKAGE_CACHES = re.compile(r"/\.cache/(?:pip|uv|pypoetry|yarn)(?:/|$)|/\.npm/_cacache(?:/|$)|/pnpm/store(?:/|$)|/\.pnpm-store(?:/|$)|/(?:pypoetry|poetry_cache|pip-cache|uv-cache)(?:/|$)")
+PACKAGE_CACHES = re.compile(r"/\.cache/(?:pip|uv|pypoetry|yarn|gem)(?:/|$)|/\.npm/_cacache(?:/|$)|/pnpm/store(?:/|$)|/\.pnpm-store(?:/|$)|/(?:pypoetry|poetry_cache|pip-cache|uv-cache)(?:/|$)"
+                            # Bundler: the .gem files of a BUNDLE_PATH install (<path>/ruby/3.3.0/cache; not
+                            # Ruby's own lib/ruby/gems/3.3.0/cache), its user cache, and git checkouts' .git.
+                            r"|/ruby/\d+\.\d+\.\d+/cache/.|/\.bundle/cache(?:/|$)|/bundler/gems/[^/]+/\.git(?:/|$)")
 DEPENDENCY_INSTALL = re.compile(r"\b(?:pip3? install|uv sync|uv pip install|poetry install|npm (?:ci|install)|"
-                                r"yarn install|pnpm install|go mod download|cargo fetch)\b")
+                                r"yarn install|pnpm install|go mod download|cargo fetch|bundle install)\b")
 # `pip install --no-deps` after the sources installs the project itself (a wheel built from them,
 # `[python] install_project`), not its dependencies: it runs again after a source edit, as it must.
 PROJECT_INSTALL = re.compile(r"\bpip3? install\b[^&;|]*--no-deps")
@@ -199,9 +202,32 @@ class ExampleCheck:
         declared = {f"{port}/tcp" for port in self.example.ports}
         if set(exposed) != declared:
             problems.append(f"image exposes {sorted(exposed)}, the manifest declares {sorted(declared)}")
+        preloaded, missing = self._preloaded_libraries()
+        problems += [f"LD_PRELOAD names {lib}, which the main process has not loaded" for lib in missing]
         if problems:
             raise Broken("; ".join(problems))
-        return f"UID {uid}, exposes {sorted(declared) or 'nothing'}"
+        loaded = f", preloads {', '.join(preloaded)}" if preloaded else ""
+        return f"UID {uid}, exposes {sorted(declared) or 'nothing'}{loaded}"
+
+    def _preloaded_libraries(self) -> tuple[list[str], list[str]]:
+        """The image's LD_PRELOAD libraries (e.g. the Ruby stack's jemalloc) that the main process has
+        mapped, and those it has not: the loader only warns on stderr about a library it cannot preload,
+        and the app runs on without it. Each path is resolved in the container (a symlink such as
+        /usr/local/lib/libjemalloc.so.2) and looked up in the host's /proc/PID/maps."""
+        env = json.loads(self.docker.out("image", "inspect", "--format", "{{json .Config.Env}}",
+                                         self.example.tag)) or []
+        preload = next((item.split("=", 1)[1] for item in env if item.startswith("LD_PRELOAD=")), "")
+        libraries = [lib for lib in re.split(r"[\s:]+", preload) if lib]
+        if not libraries:
+            return [], []
+        state = json.loads(self.docker.out("inspect", "--format", "{{json .State}}", self.container))
+        maps = Path(f"/proc/{state['Pid']}/maps").read_text()
+        mapped = {line.split(None, 5)[5] for line in maps.splitlines() if len(line.split(None, 5)) == 6}
+        loaded, missing = [], []
+        for lib in libraries:
+            resolved = self.docker.run("exec", self.container, "readlink", "-f", "--", lib, check=False).stdout.strip()
+            (loaded if resolved and resolved in mapped else missing).append(lib)
+        return loaded, missing
 
     def _main_process_identity(self) -> tuple[int, int, set[int]]:
         """Real UID, effective UID and groups of the container's PID 1, read from the host's /proc."""

@@ -144,7 +144,7 @@ def run_suite(docker: Docker, args: argparse.Namespace) -> int:
     log(f"examples: {', '.join(e.name for e in found) or 'none'}; corpus: {', '.join(a.name for a in apps) or 'none'}; "
         f"{args.jobs} at a time")
     stand_ins = standins.StandIns(docker, args.cache_dir)
-    tools = lockfiles.Tools(args.cache_dir)
+    tools = lockfiles.Tools(args.cache_dir, stand_ins)
     phase = time.monotonic()
     errors = stand_ins.ensure_all(_images_needed(found), max(2, args.jobs))
     for tag, error in errors.items():

@@ -49,17 +49,20 @@ class Release:
     postgres: str
     redis: str
     mariadb: str
+    ruby: str
 
     def facts(self) -> dict[str, str]:
         return {"release": self.name, "debian_number": self.number, "python": self.python, "node": self.node,
-                "postgres": self.postgres, "redis": self.redis, "mariadb": self.mariadb}
+                "postgres": self.postgres, "redis": self.redis, "mariadb": self.mariadb, "ruby": self.ruby}
 
 
 # The toolchains each release ships (Debian's own package versions; the probes in the report show
 # the exact ones). Order: oldest first.
 RELEASES = {
-    "bookworm": Release("bookworm", "12", python="3.11", node="18", postgres="15", redis="7.0", mariadb="10.11"),
-    "trixie": Release("trixie", "13", python="3.13", node="20", postgres="17", redis="8.0", mariadb="11.8"),
+    "bookworm": Release("bookworm", "12", python="3.11", node="18", postgres="15", redis="7.0", mariadb="10.11",
+                        ruby="3.1"),
+    "trixie": Release("trixie", "13", python="3.13", node="20", postgres="17", redis="8.0", mariadb="11.8",
+                      ruby="3.3"),
 }
 RELEASE_BY_NUMBER = {r.number: r.name for r in RELEASES.values()}
 RELEASE_NAMES = "|".join(RELEASES)
@@ -353,6 +356,63 @@ REDIS_ENTRYPOINT = [
     'exec "$@"',
 ]
 
+# --- Ruby (issue 15) ---------------------------------------------------------
+# Like the official images (docker-library/ruby): gems into GEM_HOME /usr/local/bundle (mode 1777),
+# Bundler's config there too, its bin on PATH, root's warning silenced, UTF-8, no gem docs.
+RUBY_ENV = ("ENV LANG=C.UTF-8 GEM_HOME=/usr/local/bundle BUNDLE_SILENCE_ROOT_WARNING=1 "
+            f"BUNDLE_APP_CONFIG=/usr/local/bundle PATH=/usr/local/bundle/bin:{IMAGE_PATH}\n")
+# What the full image adds for native gems (the official one is built on buildpack-deps: compilers,
+# git, curl and the -dev packages gems build against; this is the part gems commonly need).
+RUBY_BUILD_PACKAGES = ("ruby-dev build-essential pkg-config git curl libyaml-dev libssl-dev zlib1g-dev libffi-dev "
+                       "libgmp-dev libpq-dev default-libmysqlclient-dev libsqlite3-dev libxml2-dev libxslt1-dev")
+# No gem server is reachable (nor the public one), so the full image carries gems made from Debian's
+# packages of them, as local .gem files in one directory that Bundler reads as its gem cache
+# (BUNDLE_CACHE_PATH, the `cache_path` setting): `bundle lock` resolves against them and `bundle install`
+# installs from them into BUNDLE_PATH exactly as it does with gems it downloaded (a Gemfile with no
+# `source` line is resolved from local gems; one with a source would find its locked gems there
+# first). Debian's packages: the gems an example needs (the Rack example: puma with nio4r, rack).
+RUBY_GEMS_FROM_DEBIAN = "puma ruby-nio4r ruby-rack"
+RUBY_LOCAL_GEMS = "/opt/standin-gems"
+# Repacks what the packages install (gem2deb's rubygems-integration layout: specifications/NAME.gemspec,
+# gems/NAME/, extensions/ARCH/ABI/NAME/) as .gem files. A gem with a C extension (puma, nio4r) becomes a
+# platform gem (x86_64-linux) holding the shared objects Debian compiled for this Ruby on its require
+# path, as precompiled native gems ship them, limited to this Ruby minor; the others stay `ruby` gems.
+RUBY_REPACK = [
+    'require "rubygems/package"',
+    'require "fileutils"',
+    'require "tmpdir"',
+    "out, root = ARGV.map { |arg| File.expand_path(arg) }",
+    "FileUtils.mkdir_p(out)",
+    'specs = Dir.glob("#{root}/usr/{share,lib/*}/rubygems-integration/*/specifications/*.gemspec")',
+    'abort "no gemspec under #{root}" if specs.empty?',
+    "specs.each do |path|",
+    "  spec = Gem::Specification.load(path)",
+    "  base = File.dirname(File.dirname(path))",
+    '  gem_dir = File.join(base, "gems", spec.full_name)',
+    '  ext_dir = Dir.glob(File.join(base, "extensions", "*", "*", spec.full_name)).first',
+    "  Dir.mktmpdir do |work|",
+    '    FileUtils.cp_r(File.join(gem_dir, "."), work)',
+    "    unless spec.extensions.empty?",
+    '      objects = ext_dir ? Dir.glob("**/*.so", base: ext_dir) : []',
+    '      abort "#{spec.full_name}: no compiled extension in #{base}" if objects.empty?',
+    "      lib = File.join(work, spec.raw_require_paths.first)",
+    "      objects.each do |so|",
+    "        FileUtils.mkdir_p(File.dirname(File.join(lib, so)))",
+    "        FileUtils.cp(File.join(ext_dir, so), File.join(lib, so))",
+    "      end",
+    "      spec.extensions = []",
+    '      spec.platform = Gem::Platform.new([Gem::Platform.local.cpu, "linux"])',
+    '      major, minor = RUBY_VERSION.split(".").map(&:to_i)',
+    '      spec.required_ruby_version = [">= #{major}.#{minor}", "< #{major}.#{minor + 1}.dev"]',
+    "    end",
+    "    spec.cert_chain = []",
+    "    spec.signing_key = nil",
+    '    spec.files = Dir.glob("**/*", File::FNM_DOTMATCH, base: work).select { |f| File.file?(File.join(work, f)) }.sort',
+    "    Dir.chdir(work) { FileUtils.mv(Gem::Package.build(spec), out) }",
+    "  end",
+    "end",
+]
+
 DISTROLESS_DEBIAN = r"gcr\.io/distroless/{kind}-debian(?P<debian_number>\d+):nonroot"
 
 RECIPES = [
@@ -445,6 +505,44 @@ RECIPES = [
              "the official one does on first start (MARIADB_*/MYSQL_* root password, database, user) and "
              "healthcheck.sh --connect/--innodb_initialized",
         probe=("mariadbd", "--version"),
+    ),
+    # --- Ruby (issue 15): Debian's ruby and bundler, gems repacked from Debian's packages ---
+    Recipe(
+        family="ruby-slim",
+        pattern=rf"ruby:(?P<version>\d+(?:\.\d+)*)-slim(?:-(?P<release>{RELEASE_NAMES}))?",
+        toolchain="ruby",
+        # Like the official slim image: ruby, gem, bundle (and irb), no compilers.
+        steps=(
+            RUBY_ENV
+            + "RUN " + APT_INSTALL.format(packages="ca-certificates ruby bundler")
+            + " \\\n && printf 'gem: --no-document\\n' > /etc/gemrc"
+            " && mkdir -p /usr/local/bundle && chmod 1777 /usr/local/bundle"
+            " && ruby --version && gem --version && bundle --version\n"
+            'CMD ["irb"]\n'
+        ),
+        note="Debian {release}'s Ruby {ruby} and Bundler stand in for Ruby {version} (slim: no compilers)",
+        probe=("ruby", "--version"),
+    ),
+    Recipe(
+        family="ruby",
+        pattern=rf"ruby:(?P<version>\d+(?:\.\d+)*)(?:-(?P<release>{RELEASE_NAMES}))?",
+        toolchain="ruby",
+        parent="ruby:{version}-slim",
+        # The slim stand-in plus compilers and headers, and the local gems (see RUBY_GEMS_FROM_DEBIAN).
+        steps=(
+            "RUN apt-get update -q && apt-get install -y -q --no-install-recommends " + RUBY_BUILD_PACKAGES
+            + " \\\n && mkdir /tmp/debgems && cd /tmp/debgems && apt-get download " + RUBY_GEMS_FROM_DEBIAN
+            + " && for deb in *.deb; do dpkg-deb -x \"$deb\" root; done"
+            " \\\n && " + _printf_file("repack.rb", RUBY_REPACK)
+            + f" && ruby repack.rb {RUBY_LOCAL_GEMS} root"
+            " \\\n && cd / && rm -rf /tmp/debgems /var/lib/apt/lists/* /root/.cache /root/.local\n"
+            f"ENV BUNDLE_CACHE_PATH={RUBY_LOCAL_GEMS}\n"
+        ),
+        note=("Debian {release}'s Ruby {ruby} and Bundler stand in for Ruby {version}, with compilers and headers; "
+              "no gem server: Debian's puma, nio4r and rack repacked as local .gem files Bundler reads as its "
+              f"gem cache (BUNDLE_CACHE_PATH={RUBY_LOCAL_GEMS}), puma and nio4r as x86_64-linux platform gems "
+              "holding Debian's compiled extensions"),
+        probe=("sh", "-c", "ruby --version && bundle --version && ls \"$BUNDLE_CACHE_PATH\""),
     ),
     Recipe(
         family="node",
@@ -581,6 +679,14 @@ def unmount_below(root: Path) -> None:
         return
     for point in sorted((m for m in mounts if m == prefix or m.startswith(prefix + "/")), reverse=True):
         subprocess.run(["umount", "-l", point], capture_output=True)
+
+
+def stale_tarballs(cache_dir: Path, tarball: Path) -> list[Path]:
+    """The cached tarballs of the same tag under another key: its slug and a 16-digit key exactly, so that
+    saving `ruby:3.3` never removes `ruby:3.3-slim`'s (slug `ruby_3.3-slim`, which `ruby_3.3-*` would match)."""
+    slug = tarball.name[: -len("-0123456789abcdef.tar")]
+    same_tag = re.compile(re.escape(slug) + r"-[0-9a-f]{16}\.tar")
+    return sorted(p for p in cache_dir.glob("*.tar") if same_tag.fullmatch(p.name) and p.name != tarball.name)
 
 
 def _digest(*parts: str | bytes) -> str:
@@ -774,8 +880,7 @@ class StandIns:
         (root / "etc/hostname").write_text("localhost\n")
 
     def _save(self, tag: str, tarball: Path) -> None:
-        slug_prefix = tarball.name[: -len("-0123456789abcdef.tar")]
-        for stale in self.cache_dir.glob(f"{slug_prefix}-*.tar"):
+        for stale in stale_tarballs(self.cache_dir, tarball):
             stale.unlink()
         partial = tarball.with_suffix(f".{threading.get_ident()}.partial")
         self.docker.run("save", "-o", str(partial), tag)

@@ -380,3 +380,163 @@ class PrivateRegistries(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RubyStandIns(unittest.TestCase):
+    """`ruby:<v>` (build) and `ruby:<v>-slim` (final) stand-ins: Debian's Ruby closest to the tag."""
+
+    def recipe(self, tag):
+        found = standins.find_recipe(tag)
+        self.assertIsNotNone(found, tag)
+        recipe, groups = found
+        return recipe.family, groups["release"], recipe.parent.format(**groups)
+
+    def test_full_and_slim_tags(self):
+        self.assertEqual(self.recipe("ruby:3.3"), ("ruby", "trixie", "ruby:3.3-slim"))
+        self.assertEqual(self.recipe("ruby:3.3-slim"), ("ruby-slim", "trixie", "debian:trixie-slim"))
+        self.assertEqual(self.recipe("docker.io/library/ruby:3.3.6-slim"),
+                         ("ruby-slim", "trixie", "debian:trixie-slim"))
+        self.assertEqual(self.recipe("ruby:3.1-bookworm"), ("ruby", "bookworm", "ruby:3.1-slim"))
+        self.assertEqual(self.recipe("ruby:3.1.6-slim-bookworm"), ("ruby-slim", "bookworm", "debian:bookworm-slim"))
+
+    def test_the_version_decides_the_release_not_the_suffix(self):
+        self.assertEqual(self.recipe("ruby:3.3-slim-bookworm")[1], "trixie")
+        self.assertEqual(self.recipe("ruby:3.4-bookworm")[1], "trixie")
+        self.assertEqual(self.recipe("ruby:3.0-slim-trixie")[1], "bookworm")
+        self.assertEqual(self.recipe("ruby:3.2")[1], "trixie")  # a tie (3.1 and 3.3): the newer release
+        self.assertEqual(self.recipe("ruby:2.7-slim")[1], "trixie")
+
+    def test_tags_without_a_stand_in(self):
+        for tag in ("ruby:3.3-alpine", "ruby:latest", "ruby:slim", "ruby:3.3-slim-bullseye", "ruby:3.3-bullseye",
+                    "jruby:9.4", "ruby:3.3-slim-trixie-extra"):
+            with self.subTest(tag):
+                self.assertIsNone(standins.find_recipe(tag))
+
+    def test_notes_name_the_ruby_that_stands_in(self):
+        for tag, ruby in (("ruby:3.3", "Ruby 3.3 and Bundler stand in for Ruby 3.3"),
+                          ("ruby:3.1-slim", "Ruby 3.1 and Bundler stand in for Ruby 3.1")):
+            recipe, groups = standins.find_recipe(tag)
+            self.assertIn(ruby, recipe.note.format(**groups))
+
+    def test_the_official_images_environment(self):
+        slim = standins.find_recipe("ruby:3.3-slim")[0].steps
+        for setting in ("GEM_HOME=/usr/local/bundle", "BUNDLE_APP_CONFIG=/usr/local/bundle",
+                        "BUNDLE_SILENCE_ROOT_WARNING=1", "LANG=C.UTF-8", "PATH=/usr/local/bundle/bin:"):
+            self.assertIn(setting, slim)
+        self.assertNotIn("build-essential", slim)
+        full = standins.find_recipe("ruby:3.3")[0].steps
+        self.assertIn("build-essential", full)
+        self.assertIn(f"ENV BUNDLE_CACHE_PATH={standins.RUBY_LOCAL_GEMS}", full)
+
+    def test_the_repack_script_is_written_byte_for_byte(self):
+        import subprocess
+        recipe, groups = standins.find_recipe("ruby:3.3")
+        steps = recipe.steps.format(**groups)
+        command = next(part for part in steps.split(" && ") if part.startswith("printf '%s\\n' 'require"))
+        written = subprocess.run(["sh", "-c", command.removesuffix(" > repack.rb")], capture_output=True,
+                                 text=True, check=True).stdout
+        self.assertEqual(written, "\n".join(standins.RUBY_REPACK) + "\n")
+        self.assertIn('"#{root}/usr/{share,lib/*}/rubygems-integration/', written)
+
+
+class RubyPromises(unittest.TestCase):
+    def test_bundle_install_is_the_dependency_install(self):
+        from pathlib import Path
+        dockerfile = (Path(__file__).resolve().parents[2] / "examples" / "ruby-rack" / "Dockerfile").read_text()
+        self.assertTrue(promises.DEPENDENCY_INSTALL.search(dockerfile))
+        self.assertTrue(promises.DEPENDENCY_INSTALL.search("RUN bundle install && rm -rf ~/.bundle"))
+
+    def test_bundler_caches_and_not_rubys_own_files(self):
+        for path in ("/usr/local/bundle/ruby/3.3.0/cache/puma-6.6.0-x86_64-linux.gem",
+                     "/root/.bundle/cache/compact_index", "/root/.cache/gem/specs",
+                     "/usr/local/bundle/ruby/3.3.0/bundler/gems/rails-0123abcd/.git/HEAD"):
+            with self.subTest(path):
+                self.assertTrue(promises.PACKAGE_CACHES.search(path))
+        for path in ("/usr/local/lib/ruby/gems/3.3.0/cache/minitest-5.20.0.gem",
+                     "/usr/local/bundle/ruby/3.3.0/gems/rack-3.1.20/lib/rack/cache.rb",
+                     "/usr/lib/ruby/3.3.0/rubygems/request_set/lockfile.rb",
+                     "/usr/local/bundle/ruby/3.3.0/bundler/gems/rails-0123abcd/lib/rails.rb"):
+            with self.subTest(path):
+                self.assertFalse(promises.PACKAGE_CACHES.search(path))
+
+
+class BundleLock(unittest.TestCase):
+    """Gemfile.lock is made by `bundle lock` in the build stage's image, offline."""
+
+    class FakeDocker:
+        def __init__(self, lock):
+            self.lock, self.calls = lock, []
+
+        def run(self, *args, check=True):
+            import subprocess
+            from pathlib import Path
+            self.calls.append(args)
+            mount = args[args.index("-v") + 1].split(":", 1)[0]
+            if self.lock is not None:
+                (Path(mount) / "Gemfile.lock").write_text(self.lock)
+            return subprocess.CompletedProcess(args, 0 if self.lock is not None else 6, "", "Could not find gem 'puma'")
+
+    class FakeStandIns:
+        def __init__(self, docker):
+            self.docker, self.ensured = docker, []
+
+        def ensure(self, tag):
+            self.ensured.append(tag)
+
+    DOCKERFILE = "# header\nFROM ruby:3.3 AS build\nRUN bundle install\nFROM ruby:3.3-slim\n"
+    LOCK = "GEM\n  specs:\n    rack (3.1.20)\n\nPLATFORMS\n  x86_64-linux\n\nDEPENDENCIES\n  rack\n"
+
+    def make(self, lock):
+        import tempfile
+        from pathlib import Path
+        tmp = Path(tempfile.mkdtemp(prefix="dgen-bundle-lock-"))
+        self.addCleanup(shutil.rmtree, tmp)
+        (tmp / "Gemfile").write_text('gem "rack"\n')
+        docker = self.FakeDocker(lock)
+        tools = lockfiles.Tools(tmp / "cache", self.FakeStandIns(docker))
+        return tmp, docker, tools
+
+    def test_runs_in_the_build_image_without_network(self):
+        project, docker, tools = self.make(self.LOCK)
+        notes = lockfiles.create(project, {"stack": "ruby"}, self.DOCKERFILE, tools)
+        self.assertEqual(tools.stand_ins.ensured, ["ruby:3.3"])
+        (call,) = docker.calls
+        self.assertEqual(call[:4], ("run", "--rm", "--network", "none"))
+        self.assertEqual(call[-3:], ("ruby:3.3", "bundle", "lock"))
+        self.assertEqual(len(notes), 1)
+        self.assertIn("platforms: x86_64-linux", notes[0])
+
+    def test_a_committed_lock_is_kept(self):
+        project, docker, tools = self.make(self.LOCK)
+        (project / "Gemfile.lock").write_text("committed\n")
+        self.assertEqual(lockfiles.create(project, {"stack": "ruby"}, self.DOCKERFILE, tools), [])
+        self.assertEqual(docker.calls, [])
+
+    def test_a_failed_lock_says_why(self):
+        project, _, tools = self.make(None)
+        with self.assertRaisesRegex(RuntimeError, "bundle lock in ruby:3.3 failed:\n.*Could not find gem 'puma'"):
+            lockfiles.create(project, {"stack": "ruby"}, self.DOCKERFILE, tools)
+
+    def test_no_engine_no_lock(self):
+        project, _, _ = self.make(self.LOCK)
+        with self.assertRaisesRegex(RuntimeError, "no engine"):
+            lockfiles.create(project, {"stack": "ruby"}, self.DOCKERFILE, lockfiles.Tools(project / "cache"))
+
+
+class TarballCache(unittest.TestCase):
+    def test_a_tags_stale_tarballs_and_not_a_longer_tags(self):
+        import tempfile
+        from pathlib import Path
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = Path(tmp)
+            names = ["ruby_3.3-0123456789abcdef.tar", "ruby_3.3-slim-fedcba9876543210.tar",
+                     "ruby_3.3-1111111111111111.tar", "ruby_3.3-slim-bookworm-2222222222222222.tar",
+                     "ruby_3.3-3333333333333333.tar.partial"]
+            for name in names:
+                (cache / name).write_bytes(b"")
+            new = cache / "ruby_3.3-aaaaaaaaaaaaaaaa.tar"
+            self.assertEqual([p.name for p in standins.stale_tarballs(cache, new)],
+                             ["ruby_3.3-0123456789abcdef.tar", "ruby_3.3-1111111111111111.tar"])
+            slim = cache / "ruby_3.3-slim-bbbbbbbbbbbbbbbb.tar"
+            self.assertEqual([p.name for p in standins.stale_tarballs(cache, slim)],
+                             ["ruby_3.3-slim-fedcba9876543210.tar"])

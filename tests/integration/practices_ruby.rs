@@ -60,6 +60,11 @@ fn p04_dockerignore_keeps_out_gems_logs_and_keys() {
             "config/master.key",
             ".env",
             ".git",
+            // A checkout's Python tooling (a virtualenv for scripts, bytecode), as every
+            // non-Python stack leaves out: the engine suite plants them.
+            ".venv",
+            "**/.venv",
+            "**/__pycache__",
         ],
     );
     let lines: Vec<&str> = ignore.lines().collect();
