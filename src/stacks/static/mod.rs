@@ -84,6 +84,7 @@ fn toolchain(s: &StaticSettings) -> Toolchain<'_> {
         pnpm_version: &s.pnpm_version,
         in_workspace: false,
         yarn_version: &s.yarn_version,
+        yarn_path: None,
     }
 }
 
