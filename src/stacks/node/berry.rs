@@ -160,34 +160,37 @@ pub fn check(
     } else {
         format!("{shown}/")
     };
-    let Some(rc) = read_rc(root) else {
-        c.error(
-            "yarn-berry",
-            at,
-            format!("Yarn {version} without {prefix}.yarnrc.yml uses Plug'n'Play, Yarn's default linker, which the image does not support"),
-            "needs the node-modules linker",
-        )
-        .help = Some(format!(
-            "create {prefix}.yarnrc.yml with the line `nodeLinker: node-modules`, run `yarn install`, and commit both"
-        ));
-        return;
-    };
-    let linker = rc.node_linker.as_deref().unwrap_or("pnp");
-    if linker != "node-modules" {
-        let line = rc
-            .linker_line
-            .map(|l| format!(":{l}"))
-            .unwrap_or_default();
-        c.error(
-            "yarn-berry",
-            at,
-            format!("{prefix}.yarnrc.yml{line}: the `{linker}` linker (Plug'n'Play is Yarn's default) is not supported: the image copies node_modules"),
-            "needs the node-modules linker",
-        )
-        .help = Some(format!(
-            "set `nodeLinker: node-modules` in {prefix}.yarnrc.yml, run `yarn install`, and commit yarn.lock"
-        ));
+    let rc = read_rc(root);
+    match rc
+        .as_ref()
+        .map(|rc| (rc.node_linker.as_deref().unwrap_or("pnp"), rc.linker_line))
+    {
+        None => {
+            c.error(
+                "yarn-berry",
+                at,
+                format!("Yarn {version} without {prefix}.yarnrc.yml uses Plug'n'Play, Yarn's default linker, which the image does not support"),
+                "needs the node-modules linker",
+            )
+            .help = Some(format!(
+                "create {prefix}.yarnrc.yml with the line `nodeLinker: node-modules`, run `yarn install`, and commit both"
+            ));
+        }
+        Some(("node-modules", _)) => {}
+        Some((linker, line)) => {
+            let line = line.map(|l| format!(":{l}")).unwrap_or_default();
+            c.error(
+                "yarn-berry",
+                at,
+                format!("{prefix}.yarnrc.yml{line}: the `{linker}` linker (Plug'n'Play is Yarn's default) is not supported: the image copies node_modules"),
+                "needs the node-modules linker",
+            )
+            .help = Some(format!(
+                "set `nodeLinker: node-modules` in {prefix}.yarnrc.yml, run `yarn install`, and commit yarn.lock"
+            ));
+        }
     }
+    let rc = rc.unwrap_or_default();
     if let Some(line) = rc.plugins_line {
         c.error(
             "yarn-berry",
@@ -219,7 +222,10 @@ pub fn check(
                 ),
                 "not what Yarn runs",
             )
-            .help = Some("set it to .yarnrc.yml's yarnPath, or remove it to run Yarn through corepack".to_owned());
+            .help = Some(
+                "set it to .yarnrc.yml's yarnPath, or remove it to run Yarn through corepack"
+                    .to_owned(),
+            );
         }
         (_, Some(path)) => {
             if !root.join(path).is_file() {

@@ -217,7 +217,9 @@ impl Toolchain<'_> {
                 "yarn_path is for Yarn 2 and later",
                 "not used by this package manager",
             )
-            .help = Some("remove it, or set yarn_version to the Yarn 4+ version the release is".to_owned());
+            .help = Some(
+                "remove it, or set yarn_version to the Yarn 4+ version the release is".to_owned(),
+            );
         }
         // Without a settings table, point at `stack = "node"`.
         let manager: Vec<Seg<'_>> = if c.span(&[t.into()]) == Some(0..0) {

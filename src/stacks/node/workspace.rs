@@ -97,7 +97,10 @@ pub fn context(
     let (production, all) = match (pm, berry) {
         (NodePackageManager::Yarn, Some(berry)) => (
             // Only this service and the workspaces it depends on, without dev dependencies.
-            format!("{} --cwd {path} workspaces focus --production", berry.program),
+            format!(
+                "{} --cwd {path} workspaces focus --production",
+                berry.program
+            ),
             // Every workspace whose package.json is here (the closure, the root): `install
             // --immutable` would refuse the workspaces that are left out.
             format!("{} workspaces focus --all", berry.program),
@@ -156,10 +159,8 @@ pub fn context(
                     .map(str::to_owned)
                     .to_vec(),
                     NodePackageManager::Yarn => {
-                        let mut words = berry.map_or_else(
-                            || vec!["yarn".to_owned()],
-                            |b| b.words.clone(),
-                        );
+                        let mut words =
+                            berry.map_or_else(|| vec!["yarn".to_owned()], |b| b.words.clone());
                         words.extend(["--cwd", &package, "run", "build"].map(str::to_owned));
                         words
                     }
@@ -375,7 +376,14 @@ mod tests {
     #[test]
     fn each_manager_installs_only_the_closure_for_production() {
         let packages = vec!["packages/shared/".to_owned()];
-        let npm = context(NodePackageManager::Npm, "apps/api", &packages, &[], "/c", None);
+        let npm = context(
+            NodePackageManager::Npm,
+            "apps/api",
+            &packages,
+            &[],
+            "/c",
+            None,
+        );
         assert!(npm.install_production.contains("--workspace apps/api"));
         assert!(npm.install_production.contains("--omit=dev"));
         assert!(!npm.install_all.contains("--omit=dev"));
@@ -383,14 +391,28 @@ mod tests {
             npm.manifests,
             ["apps/api/package.json", "packages/shared/package.json"]
         );
-        let pnpm = context(NodePackageManager::Pnpm, "apps/api", &packages, &[], "/c", None);
+        let pnpm = context(
+            NodePackageManager::Pnpm,
+            "apps/api",
+            &packages,
+            &[],
+            "/c",
+            None,
+        );
         assert!(
             pnpm.install_production
                 .contains("--filter \"{apps/api}...\"")
         );
         assert!(pnpm.install_production.contains("--prod"));
         assert!(pnpm.root_files.contains(&"pnpm-workspace.yaml".to_owned()));
-        let yarn = context(NodePackageManager::Yarn, "apps/api", &packages, &[], "/c", None);
+        let yarn = context(
+            NodePackageManager::Yarn,
+            "apps/api",
+            &packages,
+            &[],
+            "/c",
+            None,
+        );
         assert!(yarn.install_production.contains("--production"));
         assert_eq!(yarn.root, "../..");
     }
