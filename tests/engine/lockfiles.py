@@ -120,7 +120,7 @@ def _berry_lock(project: Path, version: str, tools: Tools) -> str:
     `--mode=update-lockfile` resolves without linking (nothing is installed into the copy). A Berry
     lock file names no registry, so the one here fits any engine."""
     corepack = tools.npm_executable("corepack", "0.34.6")
-    registry = machine.npm_settings("").get("registry")
+    registry = machine.npm_settings("").get("registry", "").rstrip("/")  # corepack appends "/<name>"
     scratch = tools.dir / "yarn-berry-scratch"
     env = {"COREPACK_HOME": str(tools.dir / "corepack"), "COREPACK_ENABLE_DOWNLOAD_PROMPT": "0",
            "YARN_ENABLE_GLOBAL_CACHE": "false", "YARN_CACHE_FOLDER": str(scratch / "cache"),

@@ -551,7 +551,7 @@ def _corepack_env(settings: dict[str, str]) -> str:
     """corepack fetches Yarn 2+ from its own host unless COREPACK_NPM_REGISTRY names an npm
     registry, and Yarn 2+ reads no .npmrc: both get this machine's npm registry (the generated
     Dockerfile names none; a user's engine reaches Yarn's defaults)."""
-    registry = settings.get("registry")
+    registry = settings.get("registry", "").rstrip("/")  # corepack appends "/<name>"
     if not registry:
         return ""
     return f"ENV COREPACK_NPM_REGISTRY={registry} YARN_NPM_REGISTRY_SERVER={registry}\n"

@@ -212,8 +212,13 @@ fn a_committed_release_runs_with_node_instead_of_corepack() {
     );
     ok(&p.dgen(".", &["render", "--quiet"]));
     let deps = stage(&p.read("Dockerfile"), 0);
+    // The release at its own path (where yarnPath points), before the dependency files.
+    let release = position(
+        &deps,
+        "COPY .yarn/releases/yarn-4.9.2.cjs ./.yarn/releases/yarn-4.9.2.cjs\n",
+    );
     assert!(
-        deps.contains("COPY package.json yarn.lock .yarnrc.yml .yarn/releases/yarn-4.9.2.cjs ./"),
+        release < position(&deps, "COPY package.json yarn.lock .yarnrc.yml ./\n"),
         "{deps}"
     );
     assert!(
@@ -409,4 +414,46 @@ fn workspace_member_is_found_from_its_folder_and_gets_only_its_closure() {
         stderr.contains("set `nodeLinker: node-modules` in ../../.yarnrc.yml"),
         "{stderr}"
     );
+}
+
+#[test]
+fn an_npmrc_secret_is_refused_since_yarn_berry_reads_no_npmrc() {
+    let p = single_app(Some("yarn@4.9.2"), "nodeLinker: node-modules\n");
+    let manifest = "name = \"berry-app\"\nstack = \"node\"\n\n[app]\ncommand = [\"node\", \"server.js\"]\nports = [3000]\nsources = [\"server.js\"]\n\n[node]\npackage_manager = \"yarn\"\nyarn_version = \"VERSION\"\n\n[secrets.npm]\nkind = \"npmrc\"\nenv = \"NPM_RC\"\n";
+    p.write("dgen.toml", &manifest.replace("VERSION", "4.9.2"));
+    let stderr = refused(&p.dgen(".", &["render", "--quiet"]));
+    assert!(stderr.contains("Yarn 2+ reads no .npmrc"), "{stderr}");
+    // The same secret with Yarn 1 reaches the install.
+    let p = Project::new(&[
+        ("package.json", "{\"name\": \"y1\", \"version\": \"1.0.0\"}"),
+        ("yarn.lock", "# yarn lockfile v1\n"),
+        ("server.js", SERVER),
+    ]);
+    p.write("dgen.toml", &manifest.replace("VERSION", "1.22.22"));
+    ok(&p.dgen(".", &["render", "--quiet"]));
+    assert!(p.read("Dockerfile").contains("target=/root/.npmrc"));
+}
+
+#[test]
+fn a_static_site_builds_with_yarn_berry() {
+    let p = Project::new(&[
+        (
+            "package.json",
+            "{\"name\": \"site\", \"version\": \"1.0.0\", \"packageManager\": \"yarn@4.9.2\", \"scripts\": {\"build\": \"vite build\"}, \"devDependencies\": {\"vite\": \"5.4.0\"}}",
+        ),
+        (".yarnrc.yml", "nodeLinker: node-modules\n"),
+        ("yarn.lock", BERRY_LOCK),
+        ("index.html", "<!doctype html><title>x</title>\n"),
+        ("vite.config.js", "export default {}\n"),
+    ]);
+    ok(&p.dgen(".", &["init", "--yes"]));
+    let manifest = p.read("dgen.toml");
+    assert!(manifest.contains("stack = \"static\""), "{manifest}");
+    assert!(manifest.contains("yarn_version = \"4.9.2\""), "{manifest}");
+    ok(&p.dgen(".", &["render", "--quiet"]));
+    let build = stage(&p.read("Dockerfile"), 0);
+    let copy = position(&build, "COPY package.json yarn.lock .yarnrc.yml ./");
+    assert!(position(&build, "corepack install --global yarn@4.9.2") < copy, "{build}");
+    assert!(copy < position(&build, "yarn install --immutable"), "{build}");
+    assert!(build.contains("YARN_CACHE_FOLDER=/root/.yarn/berry/cache"), "{build}");
 }

@@ -18,6 +18,9 @@ use crate::manifest::{Checker, Seg};
 /// Yarn's package cache in the build stages, a BuildKit cache mount.
 pub const CACHE: &str = "/root/.yarn/berry/cache";
 
+/// Why an `npmrc` build secret cannot serve Yarn 2+.
+pub const NPMRC_REFUSED: &str = "Yarn 2+ reads no .npmrc (its registry and token settings live in .yarnrc.yml), so the secret would not reach the install: a private registry with Yarn 4 is not supported yet";
+
 /// The first Yarn version with `yarn workspaces focus` built in.
 const FOCUS_SINCE: u32 = 4;
 

@@ -302,6 +302,7 @@ impl Toolchain<'_> {
             install_all: all,
             corepack: false,
             env: Vec::new(),
+            release: None,
         }
     }
 
@@ -313,12 +314,11 @@ impl Toolchain<'_> {
     /// The template variables of Yarn 2+ (Berry): run through corepack, or the committed release.
     fn berry_context(&self) -> PackageManagerContext {
         let yarn = berry::program(self.yarn_path);
-        let mut dependency_files = vec![
+        let dependency_files = vec![
             "package.json".to_owned(),
             "yarn.lock".to_owned(),
             ".yarnrc.yml".to_owned(),
         ];
-        dependency_files.extend(self.yarn_path.map(str::to_owned));
         PackageManagerContext {
             name: "yarn",
             dependency_files,
@@ -334,6 +334,7 @@ impl Toolchain<'_> {
             install_all: format!("{yarn} install --immutable"),
             corepack: self.yarn_path.is_none(),
             env: berry::env(),
+            release: self.yarn_path.map(str::to_owned),
         }
     }
 }
@@ -412,6 +413,9 @@ pub struct PackageManagerContext {
     pub corepack: bool,
     /// `KEY=value` settings of the stages that install (Yarn 2+: its cache, telemetry).
     pub env: Vec<String>,
+    /// Yarn 2+: the committed release (`yarnPath`), copied at its own path before the
+    /// dependency files.
+    pub release: Option<String>,
 }
 
 /// Whether `value` is `parts` dot-separated numbers, none longer than 9 digits.
@@ -701,10 +705,16 @@ impl Stack for Node {
     /// the production one, unchanged.
     fn build_secret(
         &self,
-        _manifest: &Manifest,
+        manifest: &Manifest,
         kind: crate::manifest::SecretKind,
     ) -> Option<Result<(), String>> {
-        (kind == crate::manifest::SecretKind::Npmrc).then_some(Ok(()))
+        (kind == crate::manifest::SecretKind::Npmrc).then(|| {
+            if toolchain(&Node::settings(manifest)).berry() {
+                Err(berry::NPMRC_REFUSED.to_owned())
+            } else {
+                Ok(())
+            }
+        })
     }
 
     fn debug(
