@@ -453,7 +453,16 @@ fn a_static_site_builds_with_yarn_berry() {
     ok(&p.dgen(".", &["render", "--quiet"]));
     let build = stage(&p.read("Dockerfile"), 0);
     let copy = position(&build, "COPY package.json yarn.lock .yarnrc.yml ./");
-    assert!(position(&build, "corepack install --global yarn@4.9.2") < copy, "{build}");
-    assert!(copy < position(&build, "yarn install --immutable"), "{build}");
-    assert!(build.contains("YARN_CACHE_FOLDER=/root/.yarn/berry/cache"), "{build}");
+    assert!(
+        position(&build, "corepack install --global yarn@4.9.2") < copy,
+        "{build}"
+    );
+    assert!(
+        copy < position(&build, "yarn install --immutable"),
+        "{build}"
+    );
+    assert!(
+        build.contains("YARN_CACHE_FOLDER=/root/.yarn/berry/cache"),
+        "{build}"
+    );
 }
