@@ -319,6 +319,20 @@ fn berry_projects_render_refuses_say_why_and_how() {
             "4.9.2",
             ".yarnrc.yml:2: Yarn plugins",
         ),
+        // A token committed in .yarnrc.yml would be copied into the build.
+        (
+            Some("yarn@4.9.2"),
+            "nodeLinker: node-modules\nnpmAuthToken: npm_abc123\n",
+            "4.9.2",
+            ".yarnrc.yml:2: `npmAuthToken` holds a credential",
+        ),
+        // A token from the environment: the build has none.
+        (
+            Some("yarn@4.9.2"),
+            "nodeLinker: node-modules\nnpmScopes:\n  acme:\n    npmAuthToken: \"${NPM_TOKEN}\"\n",
+            "4.9.2",
+            ".yarnrc.yml:4: `npmAuthToken` reads an environment variable",
+        ),
         // A Berry project rendered as Yarn 1.
         (
             Some("yarn@4.9.2"),

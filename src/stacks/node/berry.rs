@@ -73,6 +73,9 @@ pub struct Rc {
     pub plugins_line: Option<usize>,
     /// Line of `nodeLinker`, if any.
     pub linker_line: Option<usize>,
+    /// Registry credentials (`npmAuthToken`, `npmAuthIdent`, at any depth): line, key, and
+    /// whether the value is an environment variable Yarn requires (`${X}` without a default).
+    pub credentials: Vec<(usize, String, bool)>,
 }
 
 /// A top-level scalar of a YAML line: quotes and a trailing comment removed.
@@ -90,6 +93,16 @@ pub fn read_rc(dir: &Path) -> Option<Rc> {
     let text = std::fs::read_to_string(dir.join(".yarnrc.yml")).ok()?;
     let mut rc = Rc::default();
     for (i, line) in text.lines().enumerate() {
+        if let Some((key, value)) = line.trim_start().split_once(':')
+            && ["npmAuthToken", "npmAuthIdent"].contains(&key.trim().trim_matches(['"', '\'']))
+        {
+            let value = scalar(value);
+            let from_env = value.starts_with("${") && !value.contains('-') && !value.contains(":-");
+            if !value.is_empty() && !(value.starts_with("${") && !from_env) {
+                rc.credentials
+                    .push((i + 1, key.trim().to_owned(), from_env));
+            }
+        }
         if line.starts_with([' ', '\t', '#', '-']) {
             continue;
         }
@@ -194,6 +207,25 @@ pub fn check(
         }
     }
     let rc = rc.unwrap_or_default();
+    for (line, key, from_env) in &rc.credentials {
+        let (message, help) = if *from_env {
+            (
+                format!(
+                    "{prefix}.yarnrc.yml:{line}: `{key}` reads an environment variable the image build does not set, so Yarn's install fails"
+                ),
+                "a private registry with Yarn 2+ is not supported yet: publish the packages where the build can read them without a token, or use npm or pnpm with an `npmrc` build secret",
+            )
+        } else {
+            (
+                format!(
+                    "{prefix}.yarnrc.yml:{line}: `{key}` holds a credential, and .yarnrc.yml is copied into the build"
+                ),
+                "never commit a token: move it out of .yarnrc.yml (a private registry with Yarn 2+ is not supported yet)",
+            )
+        };
+        c.error("yarn-berry", at, message, "a registry credential")
+            .help = Some(help.to_owned());
+    }
     if let Some(line) = rc.plugins_line {
         c.error(
             "yarn-berry",
@@ -349,6 +381,19 @@ mod tests {
             Some(".yarn/releases/yarn-4.9.2.cjs")
         );
         assert_eq!(rc.plugins_line, None);
+        assert!(rc.credentials.is_empty());
+        std::fs::write(
+            dir.path().join(".yarnrc.yml"),
+            "npmAuthToken: abc123\nnpmScopes:\n  acme:\n    npmAuthToken: \"${NPM_TOKEN}\"\n    npmAuthIdent: \"${IDENT:-}\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            read_rc(dir.path()).unwrap().credentials,
+            [
+                (1, "npmAuthToken".to_owned(), false),
+                (4, "npmAuthToken".to_owned(), true)
+            ]
+        );
         std::fs::write(dir.path().join(".yarnrc.yml"), "nodeLinker: pnp\n").unwrap();
         assert_eq!(
             read_rc(dir.path()).unwrap().node_linker.as_deref(),
