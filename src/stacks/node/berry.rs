@@ -98,7 +98,7 @@ pub fn read_rc(dir: &Path) -> Option<Rc> {
         {
             let value = scalar(value);
             let from_env = value.starts_with("${") && !value.contains('-') && !value.contains(":-");
-            if !value.is_empty() && !(value.starts_with("${") && !from_env) {
+            if !value.is_empty() && (!value.starts_with("${") || from_env) {
                 rc.credentials
                     .push((i + 1, key.trim().to_owned(), from_env));
             }
