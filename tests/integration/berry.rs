@@ -480,3 +480,43 @@ fn a_static_site_builds_with_yarn_berry() {
         "{build}"
     );
 }
+
+/// One snapshot per case: what `dgen init` printed, then the manifest it wrote.
+fn snapshot(name: &str, stderr: &str, manifest: &str) {
+    insta::assert_snapshot!(name, format!("{stderr}\n----- dgen.toml -----\n{manifest}"));
+}
+
+#[test]
+fn init_fixture_single_app_and_workspace_member_snapshots() {
+    // The single app (tests/fixtures/init/node-yarn-berry), its lock file made here.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/init/node-yarn-berry");
+    let p = Project::new(&[]);
+    copy_dir(&fixture, &p.dir);
+    p.write("yarn.lock", BERRY_LOCK);
+    let stderr = ok(&p.dgen(".", &["init", "--yes"]));
+    let manifest = p.read("dgen.toml");
+    snapshot("node_yarn_berry", &stderr, &manifest);
+    assert!(manifest.contains("yarn_version = \"4.9.2\""), "{manifest}");
+    assert!(manifest.contains("version = \"20\""), "{manifest}");
+    ok(&p.dgen(".", &["render", "--quiet"]));
+    let dockerfile = p.read("Dockerfile");
+    assert!(
+        dockerfile.contains("corepack install --global yarn@4.9.2\n"),
+        "{dockerfile}"
+    );
+    // The test folder is not a source.
+    assert!(!dockerfile.contains("COPY test"), "{dockerfile}");
+
+    // The workspace member, from its own folder.
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/node-yarn-berry-workspace");
+    let p = Project::new(&[]);
+    copy_dir(&example, &p.dir);
+    std::fs::remove_file(p.dir.join("apps/api/dgen.toml")).unwrap();
+    p.write("yarn.lock", BERRY_LOCK);
+    let stderr = ok(&p.dgen("apps/api", &["init", "--yes"]));
+    snapshot(
+        "node_yarn_berry_workspace_api",
+        &stderr,
+        &p.read("apps/api/dgen.toml"),
+    );
+}
