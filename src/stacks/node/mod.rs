@@ -12,8 +12,9 @@
 //! `examples/node-express-tsc`, `examples/node-fastify`, `examples/node-npm-workspace/apps/api`,
 //! `examples/node-nx`, `examples/node-pnpm-workspace/apps/web`, `examples/node-typescript`,
 //! `examples/node-workspace-build/apps/api`, `examples/node-yarn-berry-workspace/apps/api`.
-//! `dgen init` fixtures: `tests/fixtures/init/node-pnpm`, `tests/fixtures/init/node-yarn-berry`. Practice tests:
-//! `tests/integration/practices_node.rs`, `tests/integration/node_layouts.rs`, `tests/integration/berry.rs`.
+//! `dgen init` fixtures: `tests/fixtures/init/node-pnpm`, `tests/fixtures/init/node-yarn-berry`.
+//! Practice tests: `tests/integration/practices_node.rs`, `tests/integration/node_layouts.rs`,
+//! `tests/integration/berry.rs`.
 
 pub(crate) mod init;
 
