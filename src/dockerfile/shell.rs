@@ -180,7 +180,16 @@ pub(crate) fn installs_dependencies(cmds: &[Vec<String>]) -> bool {
             "uv" => sub == Some("sync") || (sub == Some("pip") && ops.next() == Some("install")),
             "poetry" | "pipenv" | "pdm" => matches!(sub, Some("install" | "sync")),
             "npm" => matches!(sub, Some("install" | "i" | "ci")),
-            "yarn" => matches!(sub, None | Some("install")),
+            "yarn" => matches!(sub, None | Some("install")) || yarn_focus(args),
+            // A Yarn release run with node (Yarn 2+'s yarnPath).
+            "node"
+                if args.first().is_some_and(|a| {
+                    basename(a).starts_with("yarn") && (a.ends_with(".cjs") || a.ends_with(".js"))
+                }) =>
+            {
+                let rest = &args[1..];
+                matches!(operands(rest).next(), None | Some("install")) || yarn_focus(rest)
+            }
             "pnpm" | "bun" => matches!(sub, Some("install" | "i")),
             "go" => sub == Some("mod") && ops.next() == Some("download"),
             "cargo" => sub == Some("fetch") || (sub == Some("chef") && ops.next() == Some("cook")),
@@ -191,6 +200,12 @@ pub(crate) fn installs_dependencies(cmds: &[Vec<String>]) -> bool {
             _ => false,
         }
     })
+}
+
+/// Yarn 2+'s `workspaces focus` (Berry's production install), wherever its flags put it.
+fn yarn_focus(args: &[String]) -> bool {
+    args.windows(2)
+        .any(|w| w[0] == "workspaces" && w[1] == "focus")
 }
 
 #[cfg(test)]
@@ -251,6 +266,10 @@ mod tests {
             "poetry install --only main --no-root",
             "npm ci --omit=dev",
             "yarn --frozen-lockfile",
+            "yarn workspaces focus --production",
+            "yarn --cwd apps/api workspaces focus --production",
+            "yarn install --immutable",
+            "node .yarn/releases/yarn-4.9.2.cjs workspaces focus --production",
             "pnpm install --prod",
             "go mod download",
             "cargo fetch",
@@ -265,6 +284,9 @@ mod tests {
             "npm run build",
             "cargo build --release",
             "yarn build",
+            "yarn workspaces list",
+            "node .yarn/releases/yarn-4.9.2.cjs run build",
+            "node server.js",
             "python app.py",
         ] {
             assert!(!installs_dependencies(&c(no)), "{no}");

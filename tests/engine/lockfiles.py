@@ -102,6 +102,9 @@ def _node_lock(project: Path, manager: str, dockerfile: str, tools: Tools) -> st
     if manager == "npm":
         _run(["npm", "install", "--package-lock-only", "--no-audit", "--no-fund", *quiet], project)
         return "created package-lock.json at run time (this machine's npm and registry)"
+    berry = re.search(r"corepack install --global yarn@([0-9][A-Za-z0-9_.+-]*)", dockerfile)
+    if manager == "yarn" and berry:
+        return _berry_lock(project, berry[1], tools)
     match = re.search(rf"\b{manager}@([0-9][A-Za-z0-9_.+-]*)", dockerfile)
     if not match:
         raise RuntimeError(f"the Dockerfile pins no {manager} version (`npm install --global {manager}@X`)")
@@ -140,6 +143,23 @@ def _bundle_lock(project: Path, dockerfile: str, tools: Tools) -> str:
     platforms = re.search(r"^PLATFORMS\n((?:  .+\n)+)", lock, re.M)
     named = ", ".join(platforms[1].split()) if platforms else "none"
     return f"created Gemfile.lock at run time (`bundle lock` in {image}, no network; platforms: {named})"
+
+
+def _berry_lock(project: Path, version: str, tools: Tools) -> str:
+    """Yarn 2+: corepack runs the Yarn package.json pins, fetched from this machine's npm registry;
+    `--mode=update-lockfile` resolves without linking (nothing is installed into the copy). A Berry
+    lock file names no registry, so the one here fits any engine."""
+    corepack = tools.npm_executable("corepack", "0.34.6")
+    registry = machine.npm_settings("").get("registry", "").rstrip("/")  # corepack appends "/<name>"
+    scratch = tools.dir / "yarn-berry-scratch"
+    env = {"COREPACK_HOME": str(tools.dir / "corepack"), "COREPACK_ENABLE_DOWNLOAD_PROMPT": "0",
+           "YARN_ENABLE_GLOBAL_CACHE": "false", "YARN_CACHE_FOLDER": str(scratch / "cache"),
+           "YARN_INSTALL_STATE_PATH": str(scratch / "install-state.gz"), "YARN_ENABLE_TELEMETRY": "0"}
+    if registry:
+        env |= {"COREPACK_NPM_REGISTRY": registry, "YARN_NPM_REGISTRY_SERVER": registry}
+    _run([str(corepack), "yarn", "install", "--mode=update-lockfile"], project, env=env)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return f"created yarn.lock at run time (Yarn {version} through corepack, this machine's registry)"
 
 
 def _uv_lock(project: Path, dockerfile: str, tools: Tools) -> str:

@@ -41,12 +41,15 @@ FORBIDDEN_IN_APP_DIR = {".git", "__pycache__", ".venv", "venv", ".env", "pyvenv.
 PACKAGE_CACHES = re.compile(r"/\.cache/(?:pip|uv|pypoetry|yarn|gem)(?:/|$)|/\.npm/_cacache(?:/|$)|/pnpm/store(?:/|$)|/\.pnpm-store(?:/|$)|/(?:pypoetry|poetry_cache|pip-cache|uv-cache)(?:/|$)"
                             # Bundler: the .gem files of a BUNDLE_PATH install (<path>/ruby/3.3.0/cache; not
                             # Ruby's own lib/ruby/gems/3.3.0/cache), its user cache, and git checkouts' .git.
-                            r"|/ruby/\d+\.\d+\.\d+/cache/.|/\.bundle/cache(?:/|$)|/bundler/gems/[^/]+/\.git(?:/|$)")
+                            r"|/ruby/\d+\.\d+\.\d+/cache/.|/\.bundle/cache(?:/|$)|/bundler/gems/[^/]+/\.git(?:/|$)"
+                            r"|/\.yarn/(?:berry|cache)(?:/|$)")
 DEPENDENCY_INSTALL = re.compile(r"\b(?:pip3? install|uv sync|uv pip install|poetry install|npm (?:ci|install)|"
-                                r"yarn install|pnpm install|go mod download|cargo fetch|bundle install)\b")
+                                r"yarn install|pnpm install|go mod download|cargo fetch|bundle install|"
+                                # Yarn 2+: its production install, also run from a yarnPath release
+                                r"workspaces focus)\b")
 # `pip install --no-deps` after the sources installs the project itself (a wheel built from them,
 # `[python] install_project`), not its dependencies: it runs again after a source edit, as it must.
-PROJECT_INSTALL = re.compile(r"\bpip3? install\b[^&;|]*--no-deps")
+PROJECT_INSTALL = re.compile(r"\bpip3?(?: --python \S+)? install\b[^&;|]*--no-deps")
 # (Rust: the dependency layer is the `cargo fetch && cargo build` of a stub; the later `cargo build`
 # compiles the package itself and runs again after every source edit, as it must.)
 BUILD_STEP = re.compile(r"^#(\d+) \[(?:[^\]]+ )?\d+/\d+\] (.+)$")

@@ -560,10 +560,16 @@ RECIPES = [
             " \\\n && mkdir -p \"$(dirname \"$(npm config get globalconfig)\")\""
             " && {npm_config} > \"$(npm config get globalconfig)\""
             " \\\n && npm install --global --no-audit --no-fund yarn@1.22.22"
-            " \\\n && node --version && npm --version && yarn --version && rm -rf /root/.npm /root/.cache /tmp/*\n"
+            # corepack, as Node.js ships it (only its own program on PATH; `corepack enable` adds
+            # the shims): Yarn 2+ projects run through it.
+            " \\\n && npm install --prefix /usr/local/lib/corepack --no-audit --no-fund corepack@0.34.6"
+            " && ln -s /usr/local/lib/corepack/node_modules/corepack/dist/corepack.js /usr/local/bin/corepack"
+            " \\\n && node --version && npm --version && yarn --version && corepack --version"
+            " && rm -rf /root/.npm /root/.cache /tmp/*\n"
+            "{corepack_env}"
             'CMD ["node"]\n'
         ),
-        note="Debian {release}'s Node.js {node} stands in for Node.js {version} (npm from the registry, yarn 1)",
+        note="Debian {release}'s Node.js {node} stands in for Node.js {version} (npm from the registry, yarn 1, corepack)",
         probe=("node", "--version"),
     ),
     Recipe(
@@ -637,6 +643,16 @@ RECIPES = [
 
 
 NPM_VERSION = "10.9.2"  # the npm the official Node.js 22 image ships
+
+
+def _corepack_env(settings: dict[str, str]) -> str:
+    """corepack fetches Yarn 2+ from its own host unless COREPACK_NPM_REGISTRY names an npm
+    registry, and Yarn 2+ reads no .npmrc: both get this machine's npm registry (the generated
+    Dockerfile names none; a user's engine reaches Yarn's defaults)."""
+    registry = settings.get("registry", "").rstrip("/")  # corepack appends "/<name>"
+    if not registry:
+        return ""
+    return f"ENV COREPACK_NPM_REGISTRY={registry} YARN_NPM_REGISTRY_SERVER={registry}\n"
 # Fetch a URL into a file with Node's own fetch (the image has no curl or wget, like the official one).
 NODE_FETCH = ("const [u, f] = process.argv.slice(1); fetch(u).then(r => {{ if (!r.ok) throw new Error(u + \": \" + r.status);"
               " return r.arrayBuffer(); }}).then(b => require(\"fs\").writeFileSync(f, Buffer.from(b)))"
@@ -711,6 +727,7 @@ class StandIns:
         self._keys: dict[str, str] = {}
         self._npm_config: str | None = None
         self._npm_bootstrap = ""
+        self._corepack_env = ""
         self._guard = threading.Lock()
         self._tag_locks: dict[str, threading.Lock] = {}
 
@@ -742,9 +759,10 @@ class StandIns:
                     lines = [f"{k}={v}" for k, v in settings.items()]
                     self._npm_config = _printf(lines or ["; no npm settings on this machine"])
                     self._npm_bootstrap = _npm_bootstrap(settings)
+                    self._corepack_env = _corepack_env(settings)
             package, bootstrap = ("", self._npm_bootstrap) if self._npm_bootstrap else ("npm", "")
             steps = steps.replace("{npm_config}", self._npm_config).replace("{npm_package}", package)
-            steps = steps.replace("{npm_bootstrap}", bootstrap)
+            steps = steps.replace("{npm_bootstrap}", bootstrap).replace("{corepack_env}", self._corepack_env)
         return f"FROM {recipe.parent.format(**groups)}\n" + steps.format(**groups)
 
     # -- keys --

@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod berry;
 mod buildopts;
 mod cli;
 mod corpus_fixes;

@@ -637,8 +637,9 @@ fn workspace_packages_built_before_the_service_uses_them() {
 }
 
 #[test]
-fn yarn_berry_is_refused_with_the_way_out() {
-    // A Berry workspace (node-modules linker): Yarn 1 cannot read its lock file.
+fn yarn_berry_without_its_version_is_refused_with_the_way_out() {
+    // A Berry workspace (node-modules linker) that pins no Yarn version: Yarn 1 cannot read its
+    // lock file, and corepack needs packageManager.
     let case = Case::new("node-npm-workspace", false);
     case.write(
         "yarn.lock",
@@ -653,11 +654,15 @@ fn yarn_berry_is_refused_with_the_way_out() {
         stderr.contains("yarn.lock is a Yarn 2+ (Berry) lock file (`__metadata:`) (in ../..)"),
         "{stderr}"
     );
+    // No packageManager to tell the Yarn version: the way out is to pin it.
     assert!(
-        stderr.contains("node-modules linker is not supported yet"),
+        stderr.contains("installs with Yarn 1 (classic)"),
         "{stderr}"
     );
-    assert!(stderr.contains("pnpm import"), "{stderr}");
+    assert!(
+        stderr.contains("\"packageManager\": \"yarn@X.Y.Z\""),
+        "{stderr}"
+    );
 
     // A plain project with Plug'n'Play (no nodeLinker): refused, PnP named.
     let tmp = tempfile::tempdir().unwrap();

@@ -222,11 +222,25 @@ fn installs_from_the_lock_file_with_a_pinned_package_manager() {
         )),
         ["tool-version"]
     );
+    // Yarn 4+ (Berry) runs through corepack, pinned, and installs only production dependencies;
+    // Yarn 2 and 3 lack the built-in `workspaces focus`.
+    let (dockerfile, _, _) = outputs(&node(
+        "\n[node]\npackage_manager = \"yarn\"\nyarn_version = \"4.5.3\"\n",
+    ));
+    assert!(
+        dockerfile.contains("corepack install --global yarn@4.5.3"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("yarn workspaces focus --production"),
+        "{dockerfile}"
+    );
+    assert!(!dockerfile.contains("--frozen-lockfile"), "{dockerfile}");
     assert_eq!(
         refusals(&node(
-            "\n[node]\npackage_manager = \"yarn\"\nyarn_version = \"4.5.3\"\n"
+            "\n[node]\npackage_manager = \"yarn\"\nyarn_version = \"3.8.1\"\n"
         )),
-        ["yarn-version"]
+        ["yarn-berry"]
     );
 }
 

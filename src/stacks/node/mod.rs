@@ -11,15 +11,17 @@
 //! Examples (rendered and compared by `tests/integration/examples.rs`): `examples/node-express`,
 //! `examples/node-express-tsc`, `examples/node-fastify`, `examples/node-npm-workspace/apps/api`,
 //! `examples/node-nx`, `examples/node-pnpm-workspace/apps/web`, `examples/node-typescript`,
-//! `examples/node-workspace-build/apps/api`.
-//! `dgen init` fixtures: `tests/fixtures/init/node-pnpm`. Practice tests:
-//! `tests/integration/practices_node.rs`, `tests/integration/node_layouts.rs`.
+//! `examples/node-workspace-build/apps/api`, `examples/node-yarn-berry-workspace/apps/api`.
+//! `dgen init` fixtures: `tests/fixtures/init/node-pnpm`, `tests/fixtures/init/node-yarn-berry`.
+//! Practice tests: `tests/integration/practices_node.rs`, `tests/integration/node_layouts.rs`,
+//! `tests/integration/berry.rs`.
 
 pub(crate) mod init;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub mod berry;
 mod workspace;
 
 use include_dir::{Dir, include_dir};
@@ -43,9 +45,15 @@ pub struct NodeSettings {
     pub package_manager: NodePackageManager,
     /// The pnpm version installed (pinned) in the build stages (package_manager = "pnpm").
     pub pnpm_version: String,
-    /// The Yarn 1 (classic) version installed (pinned) in the build stages
-    /// (package_manager = "yarn").
+    /// The Yarn version (package_manager = "yarn"): Yarn 1 (classic) is installed pinned in
+    /// the build stages; Yarn 4 and later (Berry, with `nodeLinker: node-modules` in
+    /// `.yarnrc.yml`) runs through corepack and must equal package.json's `packageManager`.
     pub yarn_version: String,
+    /// Yarn 2+ only: the Yarn release the project commits and `.yarnrc.yml` names as `yarnPath`,
+    /// e.g. `.yarn/releases/yarn-4.9.2.cjs` (relative to the project, or to the workspace root):
+    /// the build runs it with node instead of fetching Yarn through corepack.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub yarn_path: Option<String>,
     /// A build command in exec form, e.g. `["npm", "run", "build"]`, run in a build stage that
     /// has the dev dependencies and the `[app] sources`. Empty (the default): no build stage,
     /// and the sources are copied into the final image as they are.
@@ -88,6 +96,7 @@ impl Default for NodeSettings {
             package_manager: NodePackageManager::Npm,
             pnpm_version: DEFAULT_PNPM_VERSION.to_owned(),
             yarn_version: DEFAULT_YARN_VERSION.to_owned(),
+            yarn_path: None,
             build: Vec::new(),
             output: "dist".to_owned(),
             assets: Vec::new(),
@@ -109,7 +118,9 @@ pub const DEFAULT_YARN_VERSION: &str = "1.22.22";
 pub enum NodePackageManager {
     /// `npm ci` from `package.json` and `package-lock.json`.
     Npm,
-    /// Yarn 1 (classic): `yarn install --frozen-lockfile` from `package.json` and `yarn.lock`.
+    /// Yarn: Yarn 1 (classic) runs `yarn install --frozen-lockfile` from `package.json` and
+    /// `yarn.lock`; Yarn 4+ (Berry, node-modules linker) `yarn workspaces focus --production`
+    /// for the runtime and `yarn install --immutable` for a build, with `.yarnrc.yml`.
     Yarn,
     /// `pnpm install --frozen-lockfile` from `package.json` and `pnpm-lock.yaml`.
     Pnpm,
@@ -159,6 +170,8 @@ pub struct Toolchain<'a> {
     pub pnpm_version: &'a str,
     /// The Yarn version.
     pub yarn_version: &'a str,
+    /// Yarn 2+: the committed Yarn release (`yarnPath`), run with node instead of corepack.
+    pub yarn_path: Option<&'a str>,
     /// Whether the project is a package of a workspace, whose lock file is at the workspace
     /// root (checked by the workspace's own checks).
     pub in_workspace: bool,
@@ -194,18 +207,20 @@ impl Toolchain<'_> {
                     format!("`{value}` is not an exact version"),
                     "expected e.g. \"1.2.3\" (hadolint DL3016 wants pinned npm packages)",
                 );
-            } else if self.package_manager == NodePackageManager::Yarn && !value.starts_with("1.") {
-                c.error(
-                    "yarn-version",
-                    &[t.into(), key.into()],
-                    format!("Yarn `{value}` is not Yarn 1 (classic)"),
-                    "only Yarn 1 is supported",
-                )
-                .help = Some(
-                    "Yarn 2 and later (Berry) are not supported yet: use Yarn 1, npm or pnpm"
-                        .to_owned(),
-                );
+            } else if self.berry() {
+                berry::check_settings(c, t, value, self.yarn_path);
             }
+        }
+        if self.yarn_path.is_some() && !self.berry() {
+            c.error(
+                "yarn-berry",
+                &[t.into(), "yarn_path".into()],
+                "yarn_path is for Yarn 2 and later",
+                "not used by this package manager",
+            )
+            .help = Some(
+                "remove it, or set yarn_version to the Yarn 4+ version the release is".to_owned(),
+            );
         }
         // Without a settings table, point at `stack = "node"`.
         let manager: Vec<Seg<'_>> = if c.span(&[t.into()]) == Some(0..0) {
@@ -218,7 +233,7 @@ impl Toolchain<'_> {
             && !self.in_workspace
             && let Some(dir) = c.project_dir().map(std::path::Path::to_path_buf)
         {
-            berry_check(c, &manager, &dir, ".");
+            berry_check(c, &manager, &dir, ".", self.yarn_version, self.yarn_path);
         }
         let lock = self.package_manager.lock_file();
         if let Some(dir) = c.project_dir()
@@ -241,6 +256,9 @@ impl Toolchain<'_> {
 
     /// The template variables of the package manager (`node/macros.j2` reads them).
     pub fn context(&self) -> PackageManagerContext {
+        if self.berry() {
+            return self.berry_context();
+        }
         let pm = self.package_manager;
         let (tool, force_tool, cache) = match pm {
             NodePackageManager::Npm => (None, false, "/root/.npm"),
@@ -283,6 +301,41 @@ impl Toolchain<'_> {
             cache,
             install_production: production,
             install_all: all,
+            corepack: false,
+            env: Vec::new(),
+            release: None,
+        }
+    }
+
+    /// Whether this is Yarn 2 or later (Berry).
+    pub fn berry(&self) -> bool {
+        self.package_manager == NodePackageManager::Yarn && berry::is_berry(self.yarn_version)
+    }
+
+    /// The template variables of Yarn 2+ (Berry): run through corepack, or the committed release.
+    fn berry_context(&self) -> PackageManagerContext {
+        let yarn = berry::program(self.yarn_path);
+        let dependency_files = vec![
+            "package.json".to_owned(),
+            "yarn.lock".to_owned(),
+            ".yarnrc.yml".to_owned(),
+        ];
+        PackageManagerContext {
+            name: "yarn",
+            dependency_files,
+            tool: self
+                .yarn_path
+                .is_none()
+                .then(|| format!("yarn@{}", self.yarn_version)),
+            force_tool: false,
+            cache: berry::CACHE,
+            install_production: format!(
+                "{yarn} workspaces focus --production \\\n    && mkdir -p node_modules"
+            ),
+            install_all: format!("{yarn} install --immutable"),
+            corepack: self.yarn_path.is_none(),
+            env: berry::env(),
+            release: self.yarn_path.map(str::to_owned),
         }
     }
 }
@@ -304,31 +357,39 @@ pub fn berry_evidence(dir: &std::path::Path) -> Option<String> {
     (!version.starts_with("1.")).then(|| format!("package.json says packageManager \"{field}\""))
 }
 
-/// Refuses a Yarn 2+ (Berry) project: the image installs with Yarn 1, which cannot read Berry's
-/// lock file, so the build would fail at `--frozen-lockfile`.
-pub fn berry_check(c: &mut Checker<'_>, at: &[Seg<'_>], root: &std::path::Path, shown: &str) {
+/// Checks the Yarn of the project in `root` (shown as `shown`) against the manifest's: Yarn 1
+/// cannot read a Berry project, and a Berry project needs the node-modules linker, corepack's
+/// `packageManager` (or a committed release) and a Berry lock file.
+pub fn berry_check(
+    c: &mut Checker<'_>,
+    at: &[Seg<'_>],
+    root: &std::path::Path,
+    shown: &str,
+    yarn_version: &str,
+    yarn_path: Option<&str>,
+) {
+    if berry::is_berry(yarn_version) {
+        berry::check(c, at, root, shown, yarn_version, yarn_path);
+        return;
+    }
     let Some(why) = berry_evidence(root) else {
         return;
     };
-    let pnp = !std::fs::read_to_string(root.join(".yarnrc.yml")).is_ok_and(|t| {
-        t.lines()
-            .any(|l| l.trim().starts_with("nodeLinker:") && l.contains("node-modules"))
-    });
     let place = if shown == "." {
         String::new()
     } else {
         format!(" (in {shown})")
     };
+    let (version, _) = berry::detect(root);
     c.error(
         "yarn-berry",
         at,
-        format!("{why}{place}: the image installs with Yarn 1 (classic), which cannot read it, so the build would fail"),
-        "Yarn 2+ is not supported",
+        format!("{why}{place}: yarn_version `{yarn_version}` installs with Yarn 1 (classic), which cannot read it, so the build would fail"),
+        "the project uses Yarn 2+",
     )
-    .help = Some(if pnp {
-        "Plug'n'Play (Yarn's default linker) is not supported: switch to npm (`npm install --package-lock-only`) or pnpm (`pnpm import`, which reads yarn.lock), then set package_manager".to_owned()
-    } else {
-        "the node-modules linker is not supported yet: switch to npm (`npm install --package-lock-only`) or pnpm (`pnpm import`, which reads yarn.lock), then set package_manager".to_owned()
+    .help = Some(match version {
+        Some(v) => format!("set yarn_version = \"{v}\" (Yarn 4+ runs through corepack; it needs `nodeLinker: node-modules`)"),
+        None => "set yarn_version to the project's Yarn 4+ version, and pin it in package.json (`\"packageManager\": \"yarn@X.Y.Z\"`)".to_owned(),
     });
 }
 
@@ -349,6 +410,13 @@ pub struct PackageManagerContext {
     pub install_production: String,
     /// Installs every dependency, dev dependencies included.
     pub install_all: String,
+    /// Whether `tool` is enabled and installed through corepack (Yarn 2+) instead of npm.
+    pub corepack: bool,
+    /// `KEY=value` settings of the stages that install (Yarn 2+: its cache, telemetry).
+    pub env: Vec<String>,
+    /// Yarn 2+: the committed release (`yarnPath`), copied at its own path before the
+    /// dependency files.
+    pub release: Option<String>,
 }
 
 /// Whether `value` is `parts` dot-separated numbers, none longer than 9 digits.
@@ -471,6 +539,7 @@ fn toolchain(s: &NodeSettings) -> Toolchain<'_> {
         package_manager: s.package_manager,
         pnpm_version: &s.pnpm_version,
         yarn_version: &s.yarn_version,
+        yarn_path: s.yarn_path.as_deref(),
         in_workspace: s.workspace.is_some(),
     }
 }
@@ -541,6 +610,8 @@ impl Stack for Node {
             workspace::validate(
                 c,
                 s.package_manager,
+                &s.yarn_version,
+                s.yarn_path.as_deref(),
                 path,
                 &s.workspace_packages,
                 &manifest.app.sources,
@@ -595,7 +666,13 @@ impl Stack for Node {
     fn context(&self, manifest: &Manifest) -> minijinja::Value {
         let s = Node::settings(manifest);
         let has_build = !s.build.is_empty();
-        let pm = toolchain(&s).context();
+        let tc = toolchain(&s);
+        let pm = tc.context();
+        let berry = tc.berry().then(|| workspace::Berry {
+            program: berry::program(s.yarn_path.as_deref()),
+            words: berry::program_words(s.yarn_path.as_deref()),
+            files: pm.dependency_files[2..].to_vec(),
+        });
         let ws = s.workspace.as_deref().map(|path| {
             workspace::context(
                 s.package_manager,
@@ -603,6 +680,7 @@ impl Stack for Node {
                 &s.workspace_packages,
                 &s.workspace_builds,
                 pm.cache,
+                berry.as_ref(),
             )
         });
         let compose_build = ws.as_ref().map(|ws| ComposeBuild {
@@ -632,10 +710,16 @@ impl Stack for Node {
     /// the production one, unchanged.
     fn build_secret(
         &self,
-        _manifest: &Manifest,
+        manifest: &Manifest,
         kind: crate::manifest::SecretKind,
     ) -> Option<Result<(), String>> {
-        (kind == crate::manifest::SecretKind::Npmrc).then_some(Ok(()))
+        (kind == crate::manifest::SecretKind::Npmrc).then(|| {
+            if toolchain(&Node::settings(manifest)).berry() {
+                Err(berry::NPMRC_REFUSED.to_owned())
+            } else {
+                Ok(())
+            }
+        })
     }
 
     fn debug(
@@ -729,6 +813,7 @@ mod tests {
                 package_manager: pm,
                 pnpm_version: DEFAULT_PNPM_VERSION,
                 yarn_version: DEFAULT_YARN_VERSION,
+                yarn_path: None,
                 in_workspace: false,
             };
             let ctx = t.context();

@@ -13,6 +13,17 @@ use serde::Serialize;
 use super::{NodePackageManager, is_plain_relative_path};
 use crate::manifest::Checker;
 
+/// How a Yarn 2+ workspace runs Yarn.
+#[derive(Debug, Clone)]
+pub struct Berry {
+    /// The program in a shell command: `yarn`, or `node .yarn/releases/yarn-4.9.2.cjs`.
+    pub program: String,
+    /// The same as exec-form words.
+    pub words: Vec<String>,
+    /// Files of the root Yarn reads besides package.json and yarn.lock.
+    pub files: Vec<String>,
+}
+
 /// The template variables of a workspace build.
 #[derive(Debug, Clone, Serialize)]
 pub struct WorkspaceContext {
@@ -62,12 +73,15 @@ pub fn root_files(pm: NodePackageManager) -> Vec<String> {
 }
 
 /// The template variables for the service at `path` with the workspace `packages`.
+/// `berry`: with Yarn 2+, how Yarn is run and the files of the root it reads besides
+/// `package.json` and `yarn.lock` (`.yarnrc.yml`, the committed release).
 pub fn context(
     pm: NodePackageManager,
     path: &str,
     packages: &[String],
     builds: &[String],
     cache: &str,
+    berry: Option<&Berry>,
 ) -> WorkspaceContext {
     let builds: Vec<(String, String)> = builds
         .iter()
@@ -80,8 +94,18 @@ pub fn context(
         .collect();
     let mut manifests = vec![format!("{path}/package.json")];
     manifests.extend(packages.iter().map(|p| format!("{p}/package.json")));
-    let (production, all) = match pm {
-        NodePackageManager::Npm => (
+    let (production, all) = match (pm, berry) {
+        (NodePackageManager::Yarn, Some(berry)) => (
+            // Only this service and the workspaces it depends on, without dev dependencies.
+            format!(
+                "{} --cwd {path} workspaces focus --production",
+                berry.program
+            ),
+            // Every workspace whose package.json is here (the closure, the root): `install
+            // --immutable` would refuse the workspaces that are left out.
+            format!("{} workspaces focus --all", berry.program),
+        ),
+        (NodePackageManager::Npm, _) => (
             format!("npm ci --omit=dev --workspace {path} --no-audit --no-fund"),
             format!(
                 "npm ci --workspace {path}{} --include-workspace-root --no-audit --no-fund",
@@ -91,13 +115,13 @@ pub fn context(
                     .collect::<String>()
             ),
         ),
-        NodePackageManager::Yarn => (
+        (NodePackageManager::Yarn, None) => (
             format!(
                 "yarn install --frozen-lockfile --non-interactive --production --cache-folder {cache}"
             ),
             format!("yarn install --frozen-lockfile --non-interactive --cache-folder {cache}"),
         ),
-        NodePackageManager::Pnpm => (
+        (NodePackageManager::Pnpm, _) => (
             format!(
                 "pnpm install --frozen-lockfile --prod --filter \"{{{path}}}...\" --store-dir {cache}"
             ),
@@ -106,9 +130,13 @@ pub fn context(
             ),
         ),
     };
+    let mut root_files = root_files(pm);
+    if let Some(berry) = berry {
+        root_files.extend(berry.files.iter().cloned());
+    }
     WorkspaceContext {
         root: root_of(&path),
-        root_files: root_files(pm),
+        root_files,
         manifests,
         packages,
         path,
@@ -130,9 +158,12 @@ pub fn context(
                     ]
                     .map(str::to_owned)
                     .to_vec(),
-                    NodePackageManager::Yarn => ["yarn", "--cwd", &package, "run", "build"]
-                        .map(str::to_owned)
-                        .to_vec(),
+                    NodePackageManager::Yarn => {
+                        let mut words =
+                            berry.map_or_else(|| vec!["yarn".to_owned()], |b| b.words.clone());
+                        words.extend(["--cwd", &package, "run", "build"].map(str::to_owned));
+                        words
+                    }
                 };
                 BuildStep {
                     output: format!("{package}/{output}"),
@@ -158,9 +189,12 @@ fn split_build(packages: &[String], output: &str) -> Option<(String, String)> {
 
 /// Checks the workspace settings and, with the project directory, that the workspace root has
 /// what the install reads: a missing lock file is an error, since the build cannot work without.
+#[allow(clippy::too_many_arguments)]
 pub fn validate(
     c: &mut Checker<'_>,
     pm: NodePackageManager,
+    yarn_version: &str,
+    yarn_path: Option<&str>,
     path: &str,
     packages: &[String],
     sources: &[String],
@@ -239,7 +273,7 @@ pub fn validate(
     }
     let shown_root = root_of(path);
     if pm == NodePackageManager::Yarn {
-        super::berry_check(c, at, &root, &shown_root);
+        super::berry_check(c, at, &root, &shown_root, yarn_version, yarn_path);
     }
     for file in root_files(pm) {
         if root.join(&file).is_file() {
@@ -342,7 +376,14 @@ mod tests {
     #[test]
     fn each_manager_installs_only_the_closure_for_production() {
         let packages = vec!["packages/shared/".to_owned()];
-        let npm = context(NodePackageManager::Npm, "apps/api", &packages, &[], "/c");
+        let npm = context(
+            NodePackageManager::Npm,
+            "apps/api",
+            &packages,
+            &[],
+            "/c",
+            None,
+        );
         assert!(npm.install_production.contains("--workspace apps/api"));
         assert!(npm.install_production.contains("--omit=dev"));
         assert!(!npm.install_all.contains("--omit=dev"));
@@ -350,14 +391,28 @@ mod tests {
             npm.manifests,
             ["apps/api/package.json", "packages/shared/package.json"]
         );
-        let pnpm = context(NodePackageManager::Pnpm, "apps/api", &packages, &[], "/c");
+        let pnpm = context(
+            NodePackageManager::Pnpm,
+            "apps/api",
+            &packages,
+            &[],
+            "/c",
+            None,
+        );
         assert!(
             pnpm.install_production
                 .contains("--filter \"{apps/api}...\"")
         );
         assert!(pnpm.install_production.contains("--prod"));
         assert!(pnpm.root_files.contains(&"pnpm-workspace.yaml".to_owned()));
-        let yarn = context(NodePackageManager::Yarn, "apps/api", &packages, &[], "/c");
+        let yarn = context(
+            NodePackageManager::Yarn,
+            "apps/api",
+            &packages,
+            &[],
+            "/c",
+            None,
+        );
         assert!(yarn.install_production.contains("--production"));
         assert_eq!(yarn.root, "../..");
     }

@@ -49,9 +49,14 @@ pub struct StaticSettings {
     pub package_manager: NodePackageManager,
     /// The pnpm version installed (pinned) in the build stage (package_manager = "pnpm").
     pub pnpm_version: String,
-    /// The Yarn 1 (classic) version installed (pinned) in the build stage
-    /// (package_manager = "yarn").
+    /// The Yarn version of the build stage (package_manager = "yarn"): Yarn 1 (classic) is
+    /// installed pinned; Yarn 4 and later (Berry, with `nodeLinker: node-modules`) runs through
+    /// corepack and must equal package.json's `packageManager`.
     pub yarn_version: String,
+    /// Yarn 2+ only: the Yarn release the project commits and `.yarnrc.yml` names as `yarnPath`
+    /// (e.g. `.yarn/releases/yarn-4.9.2.cjs`), run with node instead of corepack.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub yarn_path: Option<String>,
 }
 
 impl Default for StaticSettings {
@@ -65,6 +70,7 @@ impl Default for StaticSettings {
             package_manager: NodePackageManager::Npm,
             pnpm_version: DEFAULT_PNPM_VERSION.to_owned(),
             yarn_version: DEFAULT_YARN_VERSION.to_owned(),
+            yarn_path: None,
         }
     }
 }
@@ -84,6 +90,7 @@ fn toolchain(s: &StaticSettings) -> Toolchain<'_> {
         pnpm_version: &s.pnpm_version,
         in_workspace: false,
         yarn_version: &s.yarn_version,
+        yarn_path: s.yarn_path.as_deref(),
     }
 }
 
@@ -273,8 +280,13 @@ impl Stack for StaticSite {
         kind: crate::manifest::SecretKind,
     ) -> Option<Result<(), String>> {
         (kind == crate::manifest::SecretKind::Npmrc).then(|| {
-            if StaticSite::settings(manifest).build.is_empty() {
+            let s = StaticSite::settings(manifest);
+            if s.build.is_empty() {
                 Err("a static site without `[static] build` installs no packages".to_owned())
+            } else if s.package_manager == crate::stacks::node::NodePackageManager::Yarn
+                && crate::stacks::node::berry::is_berry(&s.yarn_version)
+            {
+                Err(crate::stacks::node::berry::NPMRC_REFUSED.to_owned())
             } else {
                 Ok(())
             }

@@ -151,12 +151,13 @@ pub(crate) fn package_manager(
     let mut pins = Vec::new();
     let berry = manager.value == "yarn"
         && (files.is_file(".yarnrc.yml")
-            || (field_name == "yarn" && !field_version.starts_with("1.")));
+            || (field_name == "yarn" && !field_version.starts_with("1."))
+            || files
+                .read("yarn.lock")
+                .is_some_and(|t| t.lines().any(|l| l.starts_with("__metadata:"))));
     if berry {
-        notes
-            .push("Yarn 2 and later (Berry) are not supported: use Yarn 1, npm or pnpm".to_owned());
-    }
-    if field_name == manager.value && !field_version.is_empty() && !berry {
+        pins.extend(berry_pins(files.root(), "."));
+    } else if field_name == manager.value && !field_version.is_empty() {
         let (key, about) = match field_name {
             "pnpm" => (
                 "pnpm_version",
@@ -178,6 +179,39 @@ pub(crate) fn package_manager(
     }
     // A missing lock file is the stack's own warning (`lock-missing`), shown once written.
     (manager, pins)
+}
+
+/// The settings of a Yarn 2+ (Berry) project in `root` (shown as `shown`): its Yarn version
+/// (packageManager, else the committed release's name) and the committed release. What render
+/// refuses (Plug'n'Play, no packageManager) it reports when init checks the manifest.
+pub(crate) fn berry_pins(root: &std::path::Path, shown: &str) -> Vec<Setting> {
+    let (version, yarn_path) = crate::stacks::node::berry::detect(root);
+    let prefix = if shown == "." {
+        String::new()
+    } else {
+        format!("{shown}/")
+    };
+    let mut pins = Vec::new();
+    if let Some(version) = version {
+        let from = if crate::stacks::node::berry::package_manager_field(root).is_some() {
+            format!("{prefix}package.json packageManager")
+        } else {
+            format!("{prefix}.yarnrc.yml yarnPath")
+        };
+        pins.push(Setting::text(
+            "yarn_version",
+            "The Yarn 4+ (Berry) version, run through corepack or the committed release",
+            Detected::found(version, from),
+        ));
+    }
+    if let Some(path) = yarn_path {
+        pins.push(Setting::text(
+            "yarn_path",
+            "The Yarn release the project commits (run with node instead of corepack)",
+            Detected::found(path, format!("{prefix}.yarnrc.yml yarnPath")),
+        ));
+    }
+    pins
 }
 
 /// The major version in `text` such as `22`, `v22.11.0`, `>=20`, `^20.10`, `lts/*` (none).
@@ -600,10 +634,9 @@ impl Detector for Node {
                     ws.manager.0
                 ));
             }
-            match ws.berry {
-                Some(true) => notes.push("the workspace uses Yarn 2+ (Berry) with the node-modules linker: dgen installs with Yarn 1, which reads a Berry yarn.lock only after `yarn install` with Yarn 1; use npm or pnpm, or Yarn 1".to_owned()),
-                Some(false) => notes.push("the workspace uses Yarn 2+ (Berry) with Plug'n'Play: not supported; use the node-modules linker with Yarn 1, npm or pnpm".to_owned()),
-                None => {}
+            if ws.berry.is_some() {
+                settings.retain(|s| s.key != "yarn_version" && s.key != "yarn_path");
+                settings.extend(berry_pins(&ws.root, &root));
             }
         }
 

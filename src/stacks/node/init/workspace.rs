@@ -240,7 +240,8 @@ pub fn find(dir: &Path, package: &Json, with_dev: bool) -> Option<Workspace> {
         };
         let berry = (manager.0 == "yarn"
             && (up.join(".yarnrc.yml").is_file()
-                || (field_name == "yarn" && !field_version.starts_with("1."))))
+                || (field_name == "yarn" && !field_version.starts_with("1."))
+                || crate::stacks::node::berry_evidence(&up).is_some()))
         .then(|| {
             std::fs::read_to_string(up.join(".yarnrc.yml")).is_ok_and(|t| {
                 t.lines().any(|l| {

@@ -1,0 +1,5 @@
+'use strict';
+
+const leftPad = require('left-pad');
+
+console.log(leftPad('admin', 10));

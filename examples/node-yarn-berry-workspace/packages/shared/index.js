@@ -1,0 +1,5 @@
+'use strict';
+
+const { title } = require('@acme/format');
+
+exports.greeting = (who) => `Hello from ${title(who)}`;
