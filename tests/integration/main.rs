@@ -7,6 +7,7 @@ mod common;
 mod buildopts;
 mod cli;
 mod corpus_fixes;
+mod cross_platforms;
 mod docs;
 mod drift;
 mod drift_newstacks;
