@@ -116,6 +116,7 @@ fn platforms_without_a_rust_image_are_refused_with_the_reason() {
 /// status, what apt-get and rustup were asked, the recorded triple and linker, and cargo's config.
 struct Setup {
     ok: bool,
+    dpkg: String,
     stderr: String,
     apt: String,
     rustup: String,
@@ -142,6 +143,7 @@ fn run_setup(run: &str, host: &str, arch: &str, variant: &str) -> Setup {
             format!("echo \"$*\" >> {}/rustup.log", r.display()),
         ),
         ("rm", format!("echo \"$*\" >> {}/rm.log", r.display())),
+        ("dpkg", format!("echo \"$*\" >> {}/dpkg.log", r.display())),
     ];
     for (name, body) in tools {
         let path = bin.join(name);
@@ -175,6 +177,7 @@ fn run_setup(run: &str, host: &str, arch: &str, variant: &str) -> Setup {
     let read = |name: &str| std::fs::read_to_string(r.join(name)).unwrap_or_default();
     Setup {
         ok: out.status.success(),
+        dpkg: read("dpkg.log"),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         apt: read("apt.log"),
         rustup: read("rustup.log"),
@@ -186,7 +189,12 @@ fn run_setup(run: &str, host: &str, arch: &str, variant: &str) -> Setup {
 
 #[test]
 fn the_setup_step_installs_the_cross_toolchain_only_when_the_target_differs() {
-    let df = dockerfile(&rust("debian-slim", ALL));
+    // With C libraries among the build packages (openssl-sys needs libssl-dev and pkg-config).
+    let text = rust("debian-slim", ALL).replace(
+        "sources = [\"src\"]\n",
+        "sources = [\"src\"]\nbuild_packages = { pkg-config = \"1.8.*\", libssl-dev = \"3.0.*\" }\n",
+    );
+    let df = dockerfile(&text);
     let setup = instructions(&df)
         .into_iter()
         .find(|i| i.starts_with("RUN case \"$TARGETARCH$TARGETVARIANT\""))
@@ -205,6 +213,7 @@ fn the_setup_step_installs_the_cross_toolchain_only_when_the_target_differs() {
             "x86_64-linux-gnu",
             "gcc-x86-64-linux-gnu",
             "amd64",
+            "x86_64-linux-gnu",
         ),
         (
             "arm64",
@@ -213,6 +222,7 @@ fn the_setup_step_installs_the_cross_toolchain_only_when_the_target_differs() {
             "aarch64-linux-gnu",
             "gcc-aarch64-linux-gnu",
             "arm64",
+            "aarch64-linux-gnu",
         ),
         (
             "arm",
@@ -221,6 +231,7 @@ fn the_setup_step_installs_the_cross_toolchain_only_when_the_target_differs() {
             "arm-linux-gnueabihf",
             "gcc-arm-linux-gnueabihf",
             "armhf",
+            "arm-linux-gnueabihf",
         ),
         (
             "386",
@@ -229,6 +240,7 @@ fn the_setup_step_installs_the_cross_toolchain_only_when_the_target_differs() {
             "i686-linux-gnu",
             "gcc-i686-linux-gnu",
             "i386",
+            "i386-linux-gnu",
         ),
         (
             "ppc64le",
@@ -237,6 +249,7 @@ fn the_setup_step_installs_the_cross_toolchain_only_when_the_target_differs() {
             "powerpc64le-linux-gnu",
             "gcc-powerpc64le-linux-gnu",
             "ppc64el",
+            "powerpc64le-linux-gnu",
         ),
         (
             "s390x",
@@ -245,10 +258,11 @@ fn the_setup_step_installs_the_cross_toolchain_only_when_the_target_differs() {
             "s390x-linux-gnu",
             "gcc-s390x-linux-gnu",
             "s390x",
+            "s390x-linux-gnu",
         ),
     ];
     for host in ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"] {
-        for (arch, variant, triple, gnu, gcc, deb) in cases {
+        for (arch, variant, triple, gnu, gcc, deb, multiarch) in cases {
             let got = run_setup(&setup, host, arch, variant);
             assert!(got.ok, "{arch}{variant} on {host}: {}", got.stderr);
             assert_eq!(got.triple, triple);
@@ -262,15 +276,18 @@ fn the_setup_step_installs_the_cross_toolchain_only_when_the_target_differs() {
                 // A native build: nothing installed, the default linker, no cargo config.
                 assert_eq!(got.linker, "cc");
                 assert!(got.apt.is_empty() && got.rustup.is_empty() && got.config.is_empty());
+                assert!(got.dpkg.is_empty());
                 continue;
             }
             assert_eq!(
                 got.apt,
                 format!(
-                    "update\ninstall -y --no-install-recommends {gcc}=4:12.2.* libc6-dev-{deb}-cross=2.36-*\n"
+                    "update\ninstall -y --no-install-recommends {gcc}=4:12.2.* libc6-dev-{deb}-cross=2.36-* libssl-dev:{deb}=3.0.*\n"
                 ),
                 "{arch}{variant} on {host}"
             );
+            // The C library for the target's architecture (pkg-config is a build-machine tool).
+            assert_eq!(got.dpkg, format!("--add-architecture {deb}\n"));
             assert_eq!(got.rustup, format!("target add {triple}\n"));
             assert_eq!(got.linker, format!("{gnu}-gcc"));
             let config: toml::Table = toml::from_str(&got.config).expect(&got.config);
@@ -285,6 +302,14 @@ fn the_setup_step_installs_the_cross_toolchain_only_when_the_target_differs() {
             assert_eq!(
                 config["env"][format!("AR_{triple}").as_str()].as_str(),
                 Some(format!("{gnu}-ar").as_str())
+            );
+            assert_eq!(
+                config["env"][format!("PKG_CONFIG_LIBDIR_{triple}").as_str()].as_str(),
+                Some(format!("/usr/lib/{multiarch}/pkgconfig:/usr/share/pkgconfig").as_str())
+            );
+            assert_eq!(
+                config["env"][format!("PKG_CONFIG_ALLOW_CROSS_{triple}").as_str()].as_str(),
+                Some("1")
             );
         }
     }
@@ -305,6 +330,14 @@ fn the_setup_step_installs_the_cross_toolchain_only_when_the_target_differs() {
     assert!(!setup.contains("x86_64-unknown") && setup.contains("aarch64-unknown"));
     let got = run_setup(&setup, "aarch64-unknown-linux-gnu", "amd64", "");
     assert!(!got.ok && got.stderr.contains("linux/amd64"));
+    // Without C libraries to build against, no foreign architecture is added.
+    let got = run_setup(&setup, "x86_64-unknown-linux-gnu", "arm64", "");
+    assert!(got.ok, "{}", got.stderr);
+    assert!(got.dpkg.is_empty(), "{}", got.dpkg);
+    assert_eq!(
+        got.apt,
+        "update\ninstall -y --no-install-recommends gcc-aarch64-linux-gnu=4:12.2.* libc6-dev-arm64-cross=2.36-*\n"
+    );
 }
 
 /// The stage each `FROM` starts, with whether it runs on `$BUILDPLATFORM`, and the stage or image

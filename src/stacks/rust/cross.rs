@@ -21,6 +21,10 @@ pub struct CrossTarget {
     /// The Debian package of the target's C library for linking (`libc6-dev-arm64-cross`),
     /// without its version.
     pub libc_package: &'static str,
+    /// The target's Debian architecture (`dpkg --add-architecture`, `libssl-dev:arm64`).
+    pub deb: &'static str,
+    /// The target's multiarch library folder under /usr/lib (its pkg-config files).
+    pub multiarch: &'static str,
 }
 
 /// The versions of Debian 12's cross compilers (gcc-defaults) and cross C libraries
@@ -36,6 +40,7 @@ const fn target(
     gnu: &'static str,
     gcc_package: &'static str,
     libc_package: &'static str,
+    [deb, multiarch]: [&'static str; 2],
 ) -> CrossTarget {
     CrossTarget {
         key,
@@ -43,6 +48,8 @@ const fn target(
         gnu,
         gcc_package,
         libc_package,
+        deb,
+        multiarch,
     }
 }
 
@@ -55,6 +62,7 @@ pub fn target_for(platform: &str, runtime: RustRuntime) -> Result<CrossTarget, S
             "x86_64-linux-gnu",
             "gcc-x86-64-linux-gnu",
             "libc6-dev-amd64-cross",
+            ["amd64", "x86_64-linux-gnu"],
         ),
         "linux/arm64" => target(
             "arm64",
@@ -62,6 +70,7 @@ pub fn target_for(platform: &str, runtime: RustRuntime) -> Result<CrossTarget, S
             "aarch64-linux-gnu",
             "gcc-aarch64-linux-gnu",
             "libc6-dev-arm64-cross",
+            ["arm64", "aarch64-linux-gnu"],
         ),
         "linux/arm/v7" => target(
             "armv7",
@@ -69,6 +78,7 @@ pub fn target_for(platform: &str, runtime: RustRuntime) -> Result<CrossTarget, S
             "arm-linux-gnueabihf",
             "gcc-arm-linux-gnueabihf",
             "libc6-dev-armhf-cross",
+            ["armhf", "arm-linux-gnueabihf"],
         ),
         "linux/ppc64le" => target(
             "ppc64le",
@@ -76,6 +86,7 @@ pub fn target_for(platform: &str, runtime: RustRuntime) -> Result<CrossTarget, S
             "powerpc64le-linux-gnu",
             "gcc-powerpc64le-linux-gnu",
             "libc6-dev-ppc64el-cross",
+            ["ppc64el", "powerpc64le-linux-gnu"],
         ),
         "linux/s390x" => target(
             "s390x",
@@ -83,6 +94,7 @@ pub fn target_for(platform: &str, runtime: RustRuntime) -> Result<CrossTarget, S
             "s390x-linux-gnu",
             "gcc-s390x-linux-gnu",
             "libc6-dev-s390x-cross",
+            ["s390x", "s390x-linux-gnu"],
         ),
         "linux/386" if runtime == RustRuntime::DebianSlim => target(
             "386",
@@ -90,6 +102,7 @@ pub fn target_for(platform: &str, runtime: RustRuntime) -> Result<CrossTarget, S
             "i686-linux-gnu",
             "gcc-i686-linux-gnu",
             "libc6-dev-i386-cross",
+            ["i386", "i386-linux-gnu"],
         ),
         "linux/386" => {
             return Err(
@@ -111,6 +124,19 @@ pub fn target_for(platform: &str, runtime: RustRuntime) -> Result<CrossTarget, S
         }
         other => return Err(format!("no Rust target is known for {other}")),
     })
+}
+
+/// The build packages (`[app] build_packages`, name and version pattern) that are C libraries a
+/// crate may link (`-dev` packages, not libc's): a cross build installs them for the target's
+/// architecture too, next to the build machine's.
+pub fn target_libraries(
+    build_packages: &std::collections::BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    build_packages
+        .iter()
+        .filter(|(name, _)| name.ends_with("-dev") && name.as_str() != "libc6-dev")
+        .map(|(name, version)| (name.clone(), version.clone()))
+        .collect()
 }
 
 /// The targets of the manifest's platforms that the stack can build (the others are refused by

@@ -234,6 +234,8 @@ struct Context {
     cross: Vec<cross::CrossTarget>,
     gcc_cross_version: &'static str,
     libc_cross_version: &'static str,
+    /// `[app] build_packages` that are C libraries: installed for the target too when it differs.
+    target_libraries: Vec<(String, String)>,
 }
 
 impl Stack for RustStack {
@@ -392,6 +394,7 @@ impl Stack for RustStack {
             cross: cross::targets(&manifest.image.platforms, s.runtime),
             gcc_cross_version: cross::GCC_CROSS_VERSION,
             libc_cross_version: cross::LIBC_CROSS_VERSION,
+            target_libraries: cross::target_libraries(&manifest.app.build_packages),
         }))
     }
 
