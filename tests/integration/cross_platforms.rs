@@ -313,6 +313,10 @@ fn the_setup_step_installs_the_cross_toolchain_only_when_the_target_differs() {
             );
         }
     }
+    // x86-64 micro-architecture levels (linux/amd64/v2, …) build the same target.
+    let got = run_setup(&setup, "aarch64-unknown-linux-gnu", "amd64", "v3");
+    assert!(got.ok, "{}", got.stderr);
+    assert_eq!(got.triple, "x86_64-unknown-linux-gnu");
     // A platform the manifest does not list stops the build with its name.
     let got = run_setup(&setup, "x86_64-unknown-linux-gnu", "riscv64", "");
     assert!(
