@@ -315,7 +315,8 @@ def rust_arm64_proof(docker: Docker, work: Path, tools: lockfiles.Tools, stand_i
         for image in ex.base_images():
             stand_ins.ensure(image)
         dockerfile = ex.dir / "Dockerfile"
-        dockerfile.write_text(dockerfile.read_text() + "\nFROM scratch AS dgen-proof-out\nCOPY --from=build /out/ /\n")
+        dockerfile.write_text(dockerfile.read_text() + "\nFROM scratch AS dgen-proof-out\nCOPY --from=build /out/ /\n"
+                              "COPY --from=build /etc/rust-target /etc/rust-linker /proof/\n")
         handlers = [h for h in binfmt_handlers() if "aarch64" in h or "arm64" in h]
         results = {}
         for platform in ("linux/arm64", "linux/amd64"):
@@ -325,17 +326,22 @@ def rust_arm64_proof(docker: Docker, work: Path, tools: lockfiles.Tools, stand_i
             if not ok:
                 proof.detail = f"docker build --platform {platform} failed:\n" + "\n".join(output.splitlines()[-25:])
                 return proof
-            results[platform] = (elf_machine(out / "hello"), elf_machine(out / "healthcheck"), seconds,
-                                 "aarch64-linux-gnu-gcc" in output or "gcc-aarch64-linux-gnu" in output)
+            # What the setup step chose: the triple and the linker it recorded for the later steps.
+            chosen = tuple((out / "proof" / name).read_text().strip() for name in ("rust-target", "rust-linker"))
+            results[platform] = (elf_machine(out / "hello"), elf_machine(out / "healthcheck"), seconds, chosen)
         arm, amd = results["linux/arm64"], results["linux/amd64"]
-        if arm[:2] != (EM_AARCH64, EM_AARCH64) or amd[:2] != (EM_X86_64, EM_X86_64) or handlers or not arm[3]:
+        if (arm[:2] != (EM_AARCH64, EM_AARCH64) or amd[:2] != (EM_X86_64, EM_X86_64) or handlers
+                or arm[3] != ("aarch64-unknown-linux-gnu", "aarch64-linux-gnu-gcc")
+                or amd[3] != ("x86_64-unknown-linux-gnu", "cc")):
             proof.detail = (f"ELF machines: arm64 build {arm[:2]}, amd64 build {amd[:2]} (want 183, 62); "
-                            f"cross gcc installed for arm64: {arm[3]}; binfmt handlers for arm64: {handlers or 'none'}")
+                            f"triple and linker: arm64 {arm[3]}, amd64 {amd[3]}; "
+                            f"binfmt handlers for arm64: {handlers or 'none'}")
             return proof
         proof.status = PASS
         proof.detail = (f"docker build --platform linux/arm64 of examples/rust-multiarch's build stage: the app "
-                        f"and the probe are aarch64 ELF (e_machine 183), linked by Debian's gcc-aarch64-linux-gnu; "
-                        f"the amd64 build x86-64 (62), natively; no binfmt/QEMU handler is registered on this "
+                        f"and the probe are aarch64 ELF (e_machine 183), target aarch64-unknown-linux-gnu linked by "
+                        f"Debian's aarch64-linux-gnu-gcc; the amd64 build x86-64 (62), native (linker cc); "
+                        f"no binfmt/QEMU handler is registered on this "
                         f"machine, so nothing was emulated")
         proof.figures = {"arm64 build s": f"{arm[2]:.1f}", "amd64 build s": f"{amd[2]:.1f}"}
         return proof
