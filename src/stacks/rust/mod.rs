@@ -9,6 +9,9 @@
 //! `rustc` from `std`-only source (see [`super::compiled`]). Templates: `templates/` in this
 //! folder, named `rust/<file>`.
 //!
+//! With `[image] platforms`, the build stage runs on `$BUILDPLATFORM` and cross-compiles for each
+//! target with Debian's cross linker (see [`cross`]); platforms without a Rust image are refused.
+//!
 //! When the project directory is at hand, `Cargo.toml` is read to check that the binary exists
 //! and that no target lives where the stub build cannot reach.
 //!
