@@ -152,6 +152,43 @@ APT_INSTALL = ("apt-get update -q && apt-get install -y -q --no-install-recommen
 
 
 
+# The stand-in's `rustup`: only `rustup target add TRIPLE...`, for the glibc triples dgen's Rust
+# template cross-compiles to. Debian builds rustc-web's std for each architecture as
+# libstd-rust-web-dev (Multi-Arch: same, into /usr/lib/rustlib/TRIPLE, the sysroot rustc-web
+# searches): the package of the target's architecture, at the installed rustc-web's version.
+RUSTUP = [
+    "#!/bin/sh",
+    "set -eu",
+    'if [ "${1:-}" != target ] || [ "${2:-}" != add ] || [ $# -lt 3 ]; then',
+    '    echo "rustup stand-in: only \\`rustup target add TRIPLE...\\` is supported" >&2; exit 1',
+    "fi",
+    "shift 2",
+    "version=$(dpkg-query -W -f='${Version}' rustc-web)",
+    "host=$(rustc -vV | sed -n 's/^host: //p')",
+    "packages=",
+    'for triple in "$@"; do',
+    '    case "$triple" in',
+    '        "$host") continue ;;',
+    "        x86_64-unknown-linux-gnu) arch=amd64 ;;",
+    "        aarch64-unknown-linux-gnu) arch=arm64 ;;",
+    "        armv7-unknown-linux-gnueabihf) arch=armhf ;;",
+    "        i686-unknown-linux-gnu) arch=i386 ;;",
+    "        powerpc64le-unknown-linux-gnu) arch=ppc64el ;;",
+    "        s390x-unknown-linux-gnu) arch=s390x ;;",
+    '        *) echo "rustup stand-in: no Debian std for $triple" >&2; exit 1 ;;',
+    "    esac",
+    '    dpkg --add-architecture "$arch"',
+    '    packages="$packages libstd-rust-web-dev:$arch=$version"',
+    "done",
+    'if [ -n "$packages" ]; then',
+    "    apt-get update -q",
+    "    apt-get install -y -q --no-install-recommends $packages",
+    "    rm -rf /var/lib/apt/lists/*",
+    "fi",
+    'for triple in "$@"; do echo "info: component rust-std for target $triple is installed"; done',
+]
+
+
 def _printf(lines: list[str]) -> str:
     """A shell command that prints `lines` (files are written this way: Docker 20.10's frontend
     has no heredocs), with braces doubled for the recipe's str.format."""
@@ -618,12 +655,18 @@ RECIPES = [
         # Like the official image: CARGO_HOME /usr/local/cargo, cargo and rustc on PATH, a C linker.
         # rustc-web/cargo-web: Debian's newer toolchain for bookworm (its `rustc` is 1.63, too old
         # for the sparse registry protocol, edition 2024 and lock file version 4).
+        # No rustup in Debian: /usr/local/cargo/bin/rustup does what `rustup target add TRIPLE`
+        # does for the generated Dockerfiles' cross-compiling, with Debian's cross std (see RUSTUP).
         steps=(
             f"ENV CARGO_HOME=/usr/local/cargo PATH=/usr/local/cargo/bin:{IMAGE_PATH}\n"
             "RUN " + APT_INSTALL.format(packages="ca-certificates gcc libc6-dev rustc-web cargo-web")
-            + " && mkdir -p /usr/local/cargo/bin\n"
+            + " && mkdir -p /usr/local/cargo/bin"
+            " \\\n && " + _printf_file("/usr/local/cargo/bin/rustup", RUSTUP)
+            + " && chmod 755 /usr/local/cargo/bin/rustup\n"
         ),
-        note="Debian {release}'s rustc-web/cargo-web stand in for Rust {version}",
+        note="Debian {release}'s rustc-web/cargo-web stand in for Rust {version}; its `rustup target add` "
+             "installs Debian's std for the target (libstd-rust-web-dev:ARCH of rustc-web's version, "
+             "after dpkg --add-architecture)",
         probe=("rustc", "--version"),
     ),
     Recipe(

@@ -8,6 +8,7 @@ mod berry;
 mod buildopts;
 mod cli;
 mod corpus_fixes;
+mod cross_platforms;
 mod docs;
 mod drift;
 mod drift_newstacks;

@@ -91,6 +91,9 @@ fn restore_files(s: &Dotnet) -> Vec<String> {
     files
 }
 
+/// The platforms Microsoft publishes the .NET SDK and ASP.NET Core images for.
+const DOTNET_PLATFORMS: [&str; 3] = ["linux/amd64", "linux/arm64", "linux/arm/v7"];
+
 impl Stack for DotnetStack {
     type Settings = Dotnet;
 
@@ -137,6 +140,22 @@ impl Stack for DotnetStack {
                 "the images' non-root app user (APP_UID) and ASPNETCORE_HTTP_PORTS start with .NET 8"
                     .to_owned(),
             );
+        }
+        for (i, platform) in manifest.image.platforms.iter().enumerate() {
+            // Microsoft publishes the SDK and ASP.NET Core images for these platforms only, and
+            // `-a $TARGETARCH` must name a .NET architecture (amd64 is mapped to x64).
+            let known = crate::manifest::buildopts::PLATFORMS.contains(&platform.as_str());
+            if known && !DOTNET_PLATFORMS.contains(&platform.as_str()) {
+                c.error(
+                    "platform",
+                    &["image".into(), "platforms".into(), i.into()],
+                    format!(
+                        "the dotnet stack cannot build for `{platform}`: mcr.microsoft.com/dotnet/aspnet is published for {} only",
+                        DOTNET_PLATFORMS.join(", ")
+                    ),
+                    "no .NET image for this platform",
+                );
+            }
         }
         let project_path = ["dotnet".into(), "project".into()];
         let is_project = |p: &str| {

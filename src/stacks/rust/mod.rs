@@ -9,13 +9,17 @@
 //! `rustc` from `std`-only source (see [`super::compiled`]). Templates: `templates/` in this
 //! folder, named `rust/<file>`.
 //!
+//! With `[image] platforms`, the build stage runs on `$BUILDPLATFORM` and cross-compiles for each
+//! target with Debian's cross linker (see [`cross`]); platforms without a Rust image are refused.
+//!
 //! When the project directory is at hand, `Cargo.toml` is read to check that the binary exists
 //! and that no target lives where the stub build cannot reach.
 //!
 //! Examples (rendered and compared by `tests/integration/examples.rs`): `examples/rust-http`,
-//! `examples/rust-std`.
+//! `examples/rust-std`, `examples/rust-multiarch`.
 //! `dgen init` fixtures: `tests/fixtures/init/rust-bin`. Practice tests: `tests/integration/practices_rust.rs`.
 
+pub mod cross;
 pub(crate) mod init;
 
 use std::path::Path;
@@ -229,6 +233,12 @@ struct Context {
     probe_path: &'static str,
     probe_lines: Vec<String>,
     uid: u32,
+    /// The targets of `[image] platforms` (empty without platforms: a native build).
+    cross: Vec<cross::CrossTarget>,
+    gcc_cross_version: &'static str,
+    libc_cross_version: &'static str,
+    /// `[app] build_packages` that are C libraries: installed for the target too when it differs.
+    target_libraries: Vec<(String, String)>,
 }
 
 impl Stack for RustStack {
@@ -326,6 +336,28 @@ impl Stack for RustStack {
                 );
             }
         }
+        for (i, platform) in manifest.image.platforms.iter().enumerate() {
+            if !crate::manifest::buildopts::PLATFORMS.contains(&platform.as_str()) {
+                continue; // refused as unknown already
+            }
+            if let Err(why) = cross::target_for(platform, s.runtime) {
+                c.error(
+                    "platform",
+                    &["image".into(), "platforms".into(), i.into()],
+                    format!("the rust stack cannot build for `{platform}`: {why}"),
+                    "no Rust image for this platform",
+                )
+                .help = Some(format!(
+                    "the rust stack cross-compiles for {}",
+                    crate::manifest::buildopts::PLATFORMS
+                        .iter()
+                        .filter(|p| cross::target_for(p, s.runtime).is_ok())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
         if s.runtime == RustRuntime::Distroless {
             compiled::check_runtime_user(manifest, c, NONROOT_UID);
             compiled::check_no_system_packages(manifest, c, "distroless images");
@@ -366,6 +398,10 @@ impl Stack for RustStack {
             probe_path: PROBE_PATH,
             probe_lines: compiled::rust_probe_lines(),
             uid: manifest.user.uid.unwrap_or(NONROOT_UID),
+            cross: cross::targets(&manifest.image.platforms, s.runtime),
+            gcc_cross_version: cross::GCC_CROSS_VERSION,
+            libc_cross_version: cross::LIBC_CROSS_VERSION,
+            target_libraries: cross::target_libraries(&manifest.app.build_packages),
         }))
     }
 
