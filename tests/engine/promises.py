@@ -38,9 +38,9 @@ NAME_PREFIXES = ("dgen-engine-test-", "dgenenginetest")  # containers, compose p
 PASS, FAIL, NOT_APPLICABLE, NOT_CHECKED = "pass", "FAIL", "n/a", "not checked"
 
 FORBIDDEN_IN_APP_DIR = {".git", "__pycache__", ".venv", "venv", ".env", "pyvenv.cfg"}
-PACKAGE_CACHES = re.compile(r"/\.cache/(?:pip|uv|pypoetry|yarn)(?:/|$)|/\.npm/_cacache(?:/|$)|/pnpm/store(?:/|$)|/\.pnpm-store(?:/|$)|/(?:pypoetry|poetry_cache|pip-cache|uv-cache)(?:/|$)")
+PACKAGE_CACHES = re.compile(r"/\.cache/(?:pip|uv|pypoetry|yarn|composer)(?:/|$)|/\.npm/_cacache(?:/|$)|/pnpm/store(?:/|$)|/\.pnpm-store(?:/|$)|/(?:pypoetry|poetry_cache|pip-cache|uv-cache|composer-cache)(?:/|$)")
 DEPENDENCY_INSTALL = re.compile(r"\b(?:pip3? install|uv sync|uv pip install|poetry install|npm (?:ci|install)|"
-                                r"yarn install|pnpm install|go mod download|cargo fetch)\b")
+                                r"yarn install|pnpm install|go mod download|cargo fetch|composer install)\b")
 # `pip install --no-deps` after the sources installs the project itself (a wheel built from them,
 # `[python] install_project`), not its dependencies: it runs again after a source edit, as it must.
 PROJECT_INSTALL = re.compile(r"\bpip3? install\b[^&;|]*--no-deps")

@@ -365,7 +365,7 @@ REDIS_ENTRYPOINT = [
 # $PHP_INI_DIR/php.ini, and PHP_INI_SCAN_DIR adds $PHP_INI_DIR/conf.d after Debian's own conf.d.
 # Extensions the official image does not load by default are disabled (OPcache, calendar, exif,
 # ...), so that a Dockerfile that forgets docker-php-ext-install/-enable fails here as it would there.
-PHP_NOT_LOADED_BY_DEFAULT = "opcache calendar exif ffi ftp gettext shmop sockets sysvmsg sysvsem sysvshm"
+PHP_NOT_LOADED_BY_DEFAULT = "opcache calendar exif ffi ftp gettext shmop sockets sysvmsg sysvsem sysvshm xsl"
 # Apache in the foreground as PID 1: the official image's apache2-foreground, in short. Debian's
 # envvars (made overridable from the environment, as the official image does) are read, a stale
 # PID file is removed, every APACHE_*_DIR is created (the Dockerfile may point them into /tmp).
@@ -475,14 +475,55 @@ COMPOSER_PHAR = [
     "$bin = str_replace(\"__DIR__ . '/../share/php/\", \"'phar://composer.phar/php/\", $bin);",
     "if (!str_contains($bin, 'phar://composer.phar/php/Composer/autoload.php')) { fwrite(STDERR, \"unexpected bin/composer\\n\"); exit(1); }",
     "$phar->addFromString('bin/composer', $bin);",
-    "$phar->setStub(\"#!/usr/bin/env php\\n<?php\\nPhar::mapPhar('composer.phar');\\nrequire 'phar://composer.phar/bin/composer';\\n__HALT_COMPILER();\\n\");",
+    "$phar->addFile('/tmp/composer-intl-shim.php', 'intl-shim.php');",
+    "$phar->setStub(\"#!/usr/bin/env php\\n<?php\\nPhar::mapPhar('composer.phar');\\n\"",
+    "    . \"if (!extension_loaded('intl')) { require 'phar://composer.phar/intl-shim.php'; }\\n\"",
+    "    . \"require 'phar://composer.phar/bin/composer';\\n__HALT_COMPILER();\\n\");",
     "$phar->stopBuffering();",
 ]
-# The official composer image's entrypoint, in short: options or a subcommand become composer's.
+# The official composer.phar carries Symfony's intl polyfills; Debian's Composer relies on php-intl
+# instead, which the php images do not have. Composer's console output (Symfony String) needs
+# Normalizer: without intl, the phar loads this shim, where normalization is the identity (valid
+# UTF-8 counts as normalized), so only the width of decomposed non-ASCII output may differ.
+COMPOSER_INTL_SHIM = [
+    "<?php",
+    "final class Normalizer",
+    "{",
+    "    public const NONE = 2; public const FORM_D = 4; public const NFD = 4; public const FORM_KD = 8;",
+    "    public const NFKD = 8; public const FORM_C = 16; public const NFC = 16; public const FORM_KC = 32;",
+    "    public const NFKC = 32; public const FORM_KC_CF = 48; public const NFKC_CF = 48;",
+    "    public static function normalize(string $s, int $form = self::FORM_C): string|false",
+    "    {",
+    "        return preg_match('//u', $s) === 1 ? $s : false;",
+    "    }",
+    "    public static function isNormalized(string $s, int $form = self::FORM_C): bool",
+    "    {",
+    "        return preg_match('//u', $s) === 1;",
+    "    }",
+    "}",
+    "function normalizer_normalize(string $s, int $form = Normalizer::FORM_C): string|false",
+    "{",
+    "    return Normalizer::normalize($s, $form);",
+    "}",
+    "function normalizer_is_normalized(string $s, int $form = Normalizer::FORM_C): bool",
+    "{",
+    "    return Normalizer::isNormalized($s, $form);",
+    "}",
+    "function grapheme_strlen(string $s): int|false|null",
+    "{",
+    "    $n = preg_match_all('/\\X/u', $s);",
+    "    return $n === false ? null : $n;",
+    "}",
+]
+# The official composer image's entrypoint, in short: options, or a first word Composer knows as a
+# command (`install`, not /usr/bin/install), become composer's arguments; anything else runs as is.
 COMPOSER_ENTRYPOINT = [
     "#!/bin/sh",
     "set -e",
-    'if [ "${1#-}" != "$1" ] || ! command -v "$1" > /dev/null 2>&1; then set -- composer "$@"; fi',
+    'if [ "${1#-}" != "$1" ]; then set -- composer "$@"',
+    'elif [ "$1" != sh ] && [ "$1" != composer ] && composer help --no-interaction "$1" > /dev/null 2>&1; then',
+    '  set -- composer "$@"',
+    "fi",
     'exec "$@"',
 ]
 
@@ -698,6 +739,7 @@ RECIPES = [
                                         "php{php}-cli php{php}-bz2 php{php}-curl php{php}-mbstring php{php}-xml "
                                         "php{php}-zip composer")
             + " \\\n && " + _printf_file("/tmp/composer-phar.php", COMPOSER_PHAR)
+            + " \\\n && " + _printf_file("/tmp/composer-intl-shim.php", COMPOSER_INTL_SHIM)
             + " && php -d phar.readonly=0 /tmp/composer-phar.php /tmp/composer.phar"
             " \\\n && apt-get purge -y -q --auto-remove composer && test ! -e /usr/share/php/Composer"
             " \\\n && install -m 755 /tmp/composer.phar /usr/bin/composer"
