@@ -197,11 +197,24 @@ class ExampleCheck:
         exposed = json.loads(self.docker.out("image", "inspect", "--format", "{{json .Config.ExposedPorts}}",
                                              self.example.tag)) or {}
         declared = {f"{port}/tcp" for port in self.example.ports}
-        if set(exposed) != declared:
-            problems.append(f"image exposes {sorted(exposed)}, the manifest declares {sorted(declared)}")
+        # A port the base image exposes itself stays exposed (Docker has no way to un-expose one:
+        # php:<v>-apache's 80, where the generated Apache does not listen): the Dockerfile is
+        # judged on what it adds.
+        inherited = self._base_exposed_ports() - declared
+        if set(exposed) != declared | inherited:
+            problems.append(f"image exposes {sorted(exposed)}, the manifest declares {sorted(declared)}"
+                            + (f" (and the base image exposes {sorted(inherited)})" if inherited else ""))
         if problems:
             raise Broken("; ".join(problems))
-        return f"UID {uid}, exposes {sorted(declared) or 'nothing'}"
+        also = f" (and {sorted(inherited)} inherited from the base image)" if inherited else ""
+        return f"UID {uid}, exposes {sorted(declared) or 'nothing'}{also}"
+
+    def _base_exposed_ports(self) -> set[str]:
+        base = final_base(self.example.dockerfile_text())
+        if not base or not self.docker.image_exists(base):
+            return set()
+        return set(json.loads(self.docker.out("image", "inspect", "--format", "{{json .Config.ExposedPorts}}",
+                                              base)) or {})
 
     def _main_process_identity(self) -> tuple[int, int, set[int]]:
         """Real UID, effective UID and groups of the container's PID 1, read from the host's /proc."""
