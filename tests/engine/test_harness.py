@@ -497,5 +497,5 @@ class PhpStandIns(unittest.TestCase):
         self.assertTrue(promises.DEPENDENCY_INSTALL.search(
             "RUN --mount=type=cache,target=/tmp/composer-cache COMPOSER_CACHE_DIR=/tmp/composer-cache composer install --no-dev"))
         self.assertFalse(promises.DEPENDENCY_INSTALL.search("RUN composer dump-autoload --optimize --no-dev"))
-        self.assertTrue(promises.PACKAGE_CACHES.search("/root/.cache/composer/files/x.zip"))
+        self.assertTrue(promises.PACKAGE_CACHES.search("/home/app/.cache/composer/files/x.zip"))
         self.assertEqual(example.COMMENT_SYNTAX[".php"], "// {}")
