@@ -42,7 +42,7 @@ SYNTAX_DIRECTIVE = re.compile(r"^#\s*syntax\s*=.*\n", re.I)
 FROM_DIGEST = re.compile(r"^(\s*FROM\s+(?:--\S+\s+)*\S+?)@sha256:[0-9a-f]{64}", re.I | re.M)
 COMMENT_SYNTAX = {".py": "# {}", ".toml": "# {}", ".sh": "# {}", ".rb": "# {}", ".yaml": "# {}",
                   ".js": "// {}", ".mjs": "// {}", ".ts": "// {}", ".go": "// {}", ".rs": "// {}",
-                  ".java": "// {}", ".html": "<!-- {} -->", ".css": "/* {} */"}
+                  ".java": "// {}", ".php": "// {}", ".html": "<!-- {} -->", ".css": "/* {} */"}
 
 
 @dataclass

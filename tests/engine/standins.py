@@ -50,19 +50,21 @@ class Release:
     redis: str
     mariadb: str
     ruby: str
+    php: str
 
     def facts(self) -> dict[str, str]:
         return {"release": self.name, "debian_number": self.number, "python": self.python, "node": self.node,
-                "postgres": self.postgres, "redis": self.redis, "mariadb": self.mariadb, "ruby": self.ruby}
+                "postgres": self.postgres, "redis": self.redis, "mariadb": self.mariadb, "ruby": self.ruby,
+                "php": self.php}
 
 
 # The toolchains each release ships (Debian's own package versions; the probes in the report show
 # the exact ones). Order: oldest first.
 RELEASES = {
     "bookworm": Release("bookworm", "12", python="3.11", node="18", postgres="15", redis="7.0", mariadb="10.11",
-                        ruby="3.1"),
+                        ruby="3.1", php="8.2"),
     "trixie": Release("trixie", "13", python="3.13", node="20", postgres="17", redis="8.0", mariadb="11.8",
-                      ruby="3.3"),
+                      ruby="3.3", php="8.4"),
 }
 RELEASE_BY_NUMBER = {r.number: r.name for r in RELEASES.values()}
 RELEASE_NAMES = "|".join(RELEASES)
@@ -450,6 +452,185 @@ RUBY_REPACK = [
     "end",
 ]
 
+# --- PHP (issue 15): Debian's php, apache2 and composer, set up like the official images ---------
+# The official php:<v>-apache image is Debian's apache2 with PHP built from source into
+# /usr/local (PHP_INI_DIR /usr/local/etc/php, no php.ini until one of the shipped
+# php.ini-production/-development is put in place, conf.d scanned for every SAPI). The stand-in
+# keeps Debian's php (under /etc/php/<v>) and points it there: each SAPI's php.ini is a link to
+# $PHP_INI_DIR/php.ini, and PHP_INI_SCAN_DIR adds $PHP_INI_DIR/conf.d after Debian's own conf.d.
+# Extensions the official image does not load by default are disabled (OPcache, calendar, exif,
+# ...), so that a Dockerfile that forgets docker-php-ext-install/-enable fails here as it would there.
+PHP_NOT_LOADED_BY_DEFAULT = "opcache calendar exif ffi ftp gettext shmop sockets sysvmsg sysvsem sysvshm xsl"
+# Apache in the foreground as PID 1: the official image's apache2-foreground, in short. Debian's
+# envvars (made overridable from the environment, as the official image does) are read, a stale
+# PID file is removed, every APACHE_*_DIR is created (the Dockerfile may point them into /tmp).
+APACHE2_FOREGROUND = [
+    "#!/bin/sh",
+    "set -e",
+    ': "${APACHE_CONFDIR:=/etc/apache2}"',
+    ': "${APACHE_ENVVARS:=$APACHE_CONFDIR/envvars}"',
+    'if [ -f "$APACHE_ENVVARS" ]; then . "$APACHE_ENVVARS"; fi',
+    ': "${APACHE_RUN_DIR:=/var/run/apache2}"',
+    ': "${APACHE_PID_FILE:=$APACHE_RUN_DIR/apache2.pid}"',
+    'rm -f "$APACHE_PID_FILE"',
+    "env | sed -n 's|^APACHE_[A-Z_]*_DIR=\\(/.*\\)$|\\1|p' | while IFS= read -r dir; do mkdir -p \"$dir\"; done",
+    'exec apache2 -DFOREGROUND "$@"',
+]
+# docker-php-entrypoint: options alone become apache2-foreground's.
+PHP_ENTRYPOINT = [
+    "#!/bin/sh",
+    "set -e",
+    'if [ "${1#-}" != "$1" ]; then set -- apache2-foreground "$@"; fi',
+    'exec "$@"',
+]
+# docker-php-ext-enable: a $PHP_INI_DIR/conf.d/docker-php-ext-<ext>.ini loading <ext>.so from the
+# extension dir (zend_extension= for a Zend extension such as OPcache); one already loaded is
+# reported and left alone, as the official script does.
+PHP_EXT_ENABLE = [
+    "#!/bin/sh",
+    "set -e",
+    'if [ $# -eq 0 ]; then echo "usage: docker-php-ext-enable ext-name [ext-name ...]" >&2; exit 1; fi',
+    "dir=\"$(php -r 'echo ini_get(\"extension_dir\");')\"",
+    'for ext in "$@"; do',
+    '  case "$ext" in -*) echo "docker-php-ext-enable (stand-in): option $ext is not supported" >&2; exit 1;; esac',
+    '  name="$ext"; if [ "$ext" = opcache ]; then name="Zend OPcache"; fi',
+    "  if php -r 'exit(extension_loaded($argv[1]) ? 0 : 1);' \"$name\"; then",
+    '    echo "warning: $ext ($name) is already loaded!" >&2; continue',
+    "  fi",
+    '  if [ ! -f "$dir/$ext.so" ]; then echo "error: $dir/$ext.so does not exist" >&2; exit 1; fi',
+    '  if grep -q zend_extension_entry "$dir/$ext.so"; then line="zend_extension=$ext"; else line="extension=$ext"; fi',
+    '  mkdir -p "$PHP_INI_DIR/conf.d"',
+    "  printf '%s\\n' \"$line\" > \"$PHP_INI_DIR/conf.d/docker-php-ext-$ext.ini\"",
+    "  php -r 'exit(extension_loaded($argv[1]) ? 0 : 1);' \"$name\" || { echo \"error: $ext did not load\" >&2; exit 1; }",
+    "done",
+]
+# docker-php-ext-install: the official script compiles the extension from PHP's sources; the
+# stand-in installs Debian's package of it (php<v>-<package>) or, for one php<v>-common already
+# ships, enables it; then each is enabled like docker-php-ext-enable does. -j<n> is accepted.
+PHP_EXT_INSTALL = [
+    "#!/bin/sh",
+    "set -e",
+    'packages=""; exts=""',
+    'for arg in "$@"; do',
+    '  case "$arg" in -j*) continue;; -*) echo "docker-php-ext-install (stand-in): option $arg is not supported" >&2; exit 1;; esac',
+    '  case "$arg" in',
+    "    mysqli|pdo_mysql) package=mysql;;",
+    "    pgsql|pdo_pgsql) package=pgsql;;",
+    "    pdo_sqlite|sqlite3) package=sqlite3;;",
+    "    dom|simplexml|xml|xmlreader|xmlwriter|xsl) package=xml;;",
+    "    odbc|pdo_odbc) package=odbc;;",
+    "    pdo_dblib) package=sybase;;",
+    "    pdo_firebird) package=interbase;;",
+    "    bcmath|bz2|curl|dba|enchant|gd|gmp|imap|intl|ldap|mbstring|pspell|snmp|soap|tidy|zip) package=$arg;;",
+    "    calendar|ctype|exif|ffi|fileinfo|ftp|gettext|iconv|opcache|pcntl|pdo|phar|posix|readline|shmop|sockets"
+    "|sysvmsg|sysvsem|sysvshm|tokenizer) package=;;",
+    '    *) echo "docker-php-ext-install (stand-in): no Debian package known for $arg" >&2; exit 1;;',
+    "  esac",
+    '  if [ -n "$package" ]; then packages="$packages php$PHP_VERSION-$package"; fi',
+    '  exts="$exts $arg"',
+    "done",
+    'if [ -z "$exts" ]; then echo "usage: docker-php-ext-install [-jN] ext-name [ext-name ...]" >&2; exit 1; fi',
+    'if [ -n "$packages" ]; then',
+    "  apt-get update -q && apt-get install -y -q --no-install-recommends $packages && rm -rf /var/lib/apt/lists/*",
+    "fi",
+    "for ext in $exts; do",
+    "  case \"$ext\" in pcntl) php -r 'exit(extension_loaded(\"pcntl\") ? 0 : 1);' && continue;; esac",
+    '  docker-php-ext-enable "$ext"',
+    "done",
+]
+# The official image's docker-php.conf: only .php files run, index.php first, /var/www may use .htaccess.
+DOCKER_PHP_CONF = [
+    "<FilesMatch \\.php$>",
+    "    SetHandler application/x-httpd-php",
+    "</FilesMatch>",
+    "DirectoryIndex disabled",
+    "DirectoryIndex index.php index.html",
+    "<Directory /var/www/>",
+    "    Options -Indexes",
+    "    AllowOverride All",
+    "</Directory>",
+]
+# Turns Debian's composer (a script reading its libraries from /usr/share/php) into one
+# self-contained phar like the official /usr/bin/composer, which the php Dockerfile bind-mounts
+# into another image: every file of /usr/share/php, with its absolute /usr/share/php/ paths made
+# phar:// paths, and Debian's bin script behind a stub.
+COMPOSER_PHAR = [
+    "<?php",
+    "$target = $argv[1];",
+    "$rewrite = fn (string $text): string => str_replace(\"'/usr/share/php/\", \"'phar://composer.phar/php/\", $text);",
+    "$phar = new Phar($target, 0, 'composer.phar');",
+    "$phar->startBuffering();",
+    "$files = new RecursiveIteratorIterator(new RecursiveDirectoryIterator('/usr/share/php', FilesystemIterator::SKIP_DOTS));",
+    "foreach ($files as $file) {",
+    "    $text = file_get_contents($file->getPathname());",
+    "    $name = 'php/' . substr($file->getPathname(), strlen('/usr/share/php/'));",
+    "    $phar->addFromString($name, str_ends_with($name, '.php') ? $rewrite($text) : $text);",
+    "}",
+    "$bin = preg_replace('/^#!.*\\n/', '', file_get_contents('/usr/bin/composer'));",
+    "$bin = str_replace(\"__DIR__ . '/../share/php/\", \"'phar://composer.phar/php/\", $bin);",
+    "if (!str_contains($bin, 'phar://composer.phar/php/Composer/autoload.php')) { fwrite(STDERR, \"unexpected bin/composer\\n\"); exit(1); }",
+    "$phar->addFromString('bin/composer', $bin);",
+    "$phar->addFile('/tmp/composer-intl-shim.php', 'intl-shim.php');",
+    "$phar->setStub(\"#!/usr/bin/env php\\n<?php\\nPhar::mapPhar('composer.phar');\\n\"",
+    "    . \"if (!extension_loaded('intl')) { require 'phar://composer.phar/intl-shim.php'; }\\n\"",
+    "    . \"require 'phar://composer.phar/bin/composer';\\n__HALT_COMPILER();\\n\");",
+    "$phar->stopBuffering();",
+]
+# The official composer.phar carries Symfony's intl polyfills; Debian's Composer relies on php-intl
+# instead, which the php images do not have. Composer's console output (Symfony String) needs
+# Normalizer: without intl, the phar loads this shim, where normalization is the identity (valid
+# UTF-8 counts as normalized), so only the width of decomposed non-ASCII output may differ.
+COMPOSER_INTL_SHIM = [
+    "<?php",
+    "final class Normalizer",
+    "{",
+    "    public const NONE = 2; public const FORM_D = 4; public const NFD = 4; public const FORM_KD = 8;",
+    "    public const NFKD = 8; public const FORM_C = 16; public const NFC = 16; public const FORM_KC = 32;",
+    "    public const NFKC = 32; public const FORM_KC_CF = 48; public const NFKC_CF = 48;",
+    "    public static function normalize(string $s, int $form = self::FORM_C): string|false",
+    "    {",
+    "        return preg_match('//u', $s) === 1 ? $s : false;",
+    "    }",
+    "    public static function isNormalized(string $s, int $form = self::FORM_C): bool",
+    "    {",
+    "        return preg_match('//u', $s) === 1;",
+    "    }",
+    "}",
+    "function normalizer_normalize(string $s, int $form = Normalizer::FORM_C): string|false",
+    "{",
+    "    return Normalizer::normalize($s, $form);",
+    "}",
+    "function normalizer_is_normalized(string $s, int $form = Normalizer::FORM_C): bool",
+    "{",
+    "    return Normalizer::isNormalized($s, $form);",
+    "}",
+    "function grapheme_strlen(string $s): int|false|null",
+    "{",
+    "    $n = preg_match_all('/\\X/u', $s);",
+    "    return $n === false ? null : $n;",
+    "}",
+]
+# The official composer image's entrypoint, in short: options, or a first word Composer knows as a
+# command (`install`, not /usr/bin/install), become composer's arguments; anything else runs as is.
+COMPOSER_ENTRYPOINT = [
+    "#!/bin/sh",
+    "set -e",
+    'if [ "${1#-}" != "$1" ]; then set -- composer "$@"',
+    'elif [ "$1" != sh ] && [ "$1" != composer ] && composer help --no-interaction "$1" > /dev/null 2>&1; then',
+    '  set -- composer "$@"',
+    "fi",
+    'exec "$@"',
+]
+
+
+class NewestRelease(Recipe):
+    """A stand-in for an image whose toolchain is the newest its tag allows (the composer image
+    runs the newest PHP): always the newest release in RELEASES."""
+
+    def release(self, groups: dict[str, str]) -> str:
+        return list(RELEASES)[-1]
+
+
 DISTROLESS_DEBIAN = r"gcr\.io/distroless/{kind}-debian(?P<debian_number>\d+):nonroot"
 
 RECIPES = [
@@ -632,6 +813,86 @@ RECIPES = [
         note=("Debian {release}'s nginx stands in for nginx {version}, set up like the unprivileged image "
               "(user nginx UID 101, port 8080, pid and temp files in /tmp; no entrypoint scripts)"),
         probe=("nginx", "-v"),
+    ),
+    # --- PHP (issue 15): Debian's php, apache2 and composer (see PHP_EXT_INSTALL and friends) ---
+    Recipe(
+        family="php-apache",
+        pattern=rf"php:(?P<version>\d+(?:\.\d+)*)-apache(?:-(?P<release>{RELEASE_NAMES}))?",
+        toolchain="php",
+        # Like the official image: Debian's apache2 with mod_php under the prefork MPM, envvars
+        # overridable from the environment, run/lock/log folders world-writable (Apache runs as any
+        # user on an unprivileged port), logs to stdout/stderr, only .php files run (docker-php.conf),
+        # PHP_INI_DIR with php.ini-production/-development and no php.ini, the docker-php-* helpers,
+        # apache2-foreground, STOPSIGNAL SIGWINCH, WORKDIR /var/www/html, port 80.
+        steps=(
+            "ENV PHP_INI_DIR=/usr/local/etc/php PHP_INI_SCAN_DIR=:/usr/local/etc/php/conf.d PHP_VERSION={php} \\\n"
+            "    APACHE_CONFDIR=/etc/apache2 APACHE_ENVVARS=/etc/apache2/envvars\n"
+            "RUN " + APT_INSTALL.format(packages="ca-certificates apache2 libapache2-mod-php{php} php{php}-cli "
+                                        "php{php}-curl php{php}-mbstring php{php}-opcache php{php}-readline "
+                                        "php{php}-sqlite3 php{php}-xml")
+            + " \\\n && a2dismod -f mpm_event && a2enmod mpm_prefork php{php}"
+            f" \\\n && phpdismod -v {{php}} -s ALL {PHP_NOT_LOADED_BY_DEFAULT}"
+            " \\\n && mkdir -p \"$PHP_INI_DIR/conf.d\""
+            " && cp /usr/lib/php/{php}/php.ini-production /usr/lib/php/{php}/php.ini-development \"$PHP_INI_DIR/\""
+            " \\\n && for sapi in apache2 cli; do rm -f /etc/php/{php}/$sapi/php.ini"
+            " && ln -s \"$PHP_INI_DIR/php.ini\" /etc/php/{php}/$sapi/php.ini; done"
+            " \\\n && " + _printf_file("/etc/apache2/mods-available/php{php}.conf",
+                                        ["# The handler is in conf-enabled/docker-php.conf, as in the official image."])
+            + " \\\n && " + _printf_file("/etc/apache2/conf-available/docker-php.conf", DOCKER_PHP_CONF)
+            + " && a2enconf docker-php"
+            " \\\n && sed -ri 's/^export ([^=]+)=(.*)$/: ${{\\1:=\\2}}\\nexport \\1/' \"$APACHE_ENVVARS\""
+            " \\\n && . \"$APACHE_ENVVARS\" && for dir in \"$APACHE_LOCK_DIR\" \"$APACHE_RUN_DIR\" \"$APACHE_LOG_DIR\"; do"
+            " rm -rf \"$dir\" && mkdir -p \"$dir\" && chown \"$APACHE_RUN_USER:$APACHE_RUN_GROUP\" \"$dir\""
+            " && chmod 1777 \"$dir\"; done"
+            " \\\n && rm -rf /var/www/html && mkdir -p /var/www/html && chown www-data:www-data /var/www/html"
+            " && chmod 1777 /var/www/html"
+            " \\\n && ln -sfT /dev/stderr \"$APACHE_LOG_DIR/error.log\" && ln -sfT /dev/stdout \"$APACHE_LOG_DIR/access.log\""
+            " && ln -sfT /dev/stdout \"$APACHE_LOG_DIR/other_vhosts_access.log\""
+            " && chown -R --no-dereference www-data:www-data \"$APACHE_LOG_DIR\""
+            " \\\n && " + _printf_file("/usr/local/bin/apache2-foreground", APACHE2_FOREGROUND)
+            + " \\\n && " + _printf_file("/usr/local/bin/docker-php-entrypoint", PHP_ENTRYPOINT)
+            + " \\\n && " + _printf_file("/usr/local/bin/docker-php-ext-enable", PHP_EXT_ENABLE)
+            + " \\\n && " + _printf_file("/usr/local/bin/docker-php-ext-install", PHP_EXT_INSTALL)
+            + " \\\n && chmod 755 /usr/local/bin/apache2-foreground /usr/local/bin/docker-php-*"
+            " \\\n && apache2 -t && php -r 'exit(extension_loaded(\"Zend OPcache\") || extension_loaded(\"exif\") ? 1 : 0);'"
+            " && php -m && rm -rf /tmp/*\n"
+            'ENTRYPOINT ["docker-php-entrypoint"]\n'
+            "WORKDIR /var/www/html\nEXPOSE 80\nSTOPSIGNAL SIGWINCH\n"
+            'CMD ["apache2-foreground"]\n'
+        ),
+        note="Debian {release}'s PHP {php} with apache2 and libapache2-mod-php stands in for php {version}-apache "
+             "(PHP under /usr/lib and /etc/php with PHP_INI_DIR's php.ini and conf.d read too; the docker-php-ext-* "
+             "helpers install and enable Debian's extension packages instead of compiling PHP's sources)",
+        probe=("php", "-r", "echo 'PHP ', PHP_VERSION;"),
+    ),
+    NewestRelease(
+        family="composer",
+        pattern=r"composer:(?P<version>\d+(?:\.\d+)*)",
+        # Like the official image (which runs the newest PHP, on Alpine): php-cli with curl, mbstring,
+        # xml, zip and bz2, git/unzip/zip/openssh/patch/make, /usr/bin/composer one self-contained phar
+        # (the php Dockerfile bind-mounts it into another image), COMPOSER_HOME=/tmp,
+        # COMPOSER_ALLOW_SUPERUSER=1, no memory limit, WORKDIR /app, the entrypoint.
+        steps=(
+            "ENV COMPOSER_ALLOW_SUPERUSER=1 COMPOSER_HOME=/tmp\n"
+            "RUN " + APT_INSTALL.format(packages="ca-certificates git make openssh-client patch unzip zip "
+                                        "php{php}-cli php{php}-bz2 php{php}-curl php{php}-mbstring php{php}-xml "
+                                        "php{php}-zip composer")
+            + " \\\n && " + _printf_file("/tmp/composer-phar.php", COMPOSER_PHAR)
+            + " \\\n && " + _printf_file("/tmp/composer-intl-shim.php", COMPOSER_INTL_SHIM)
+            + " && php -d phar.readonly=0 /tmp/composer-phar.php /tmp/composer.phar"
+            " \\\n && apt-get purge -y -q --auto-remove composer && test ! -e /usr/share/php/Composer"
+            " \\\n && install -m 755 /tmp/composer.phar /usr/bin/composer"
+            " \\\n && " + _printf_file("/etc/php/{php}/cli/conf.d/99-composer-image.ini",
+                                        ["memory_limit=-1", "date.timezone=UTC"])
+            + " \\\n && " + _printf_file("/docker-entrypoint.sh", COMPOSER_ENTRYPOINT)
+            + " && chmod 755 /docker-entrypoint.sh"
+            " \\\n && composer --version && rm -rf /tmp/*\n"
+            "WORKDIR /app\n"
+            'ENTRYPOINT ["/docker-entrypoint.sh"]\nCMD ["composer"]\n'
+        ),
+        note="Debian {release}'s Composer packed into one phar, on Debian's PHP {php}, stands in for composer {version} "
+             "(Debian instead of Alpine; no subversion or mercurial)",
+        probe=("composer", "--version"),
     ),
     # --- Go, Rust (issue 6): toolchains from Debian, distroless images rebuilt from Debian files ---
     # These keep the release the tag names: their output is linked against that release's libraries

@@ -540,3 +540,130 @@ class TarballCache(unittest.TestCase):
             slim = cache / "ruby_3.3-slim-bbbbbbbbbbbbbbbb.tar"
             self.assertEqual([p.name for p in standins.stale_tarballs(cache, slim)],
                              ["ruby_3.3-slim-fedcba9876543210.tar"])
+
+
+class PhpStandIns(unittest.TestCase):
+    """php:<v>-apache takes the release whose PHP is closest (bookworm 8.2, trixie 8.4); composer:<v>
+    the newest release (the official composer image runs the newest PHP)."""
+
+    def found(self, tag):
+        recipe, groups = standins.find_recipe(tag)
+        return recipe.family, groups["release"], groups["php"]
+
+    def test_php_apache_tags_follow_the_php_version(self):
+        self.assertEqual(self.found("php:8.4-apache"), ("php-apache", "trixie", "8.4"))
+        self.assertEqual(self.found("php:8.4.12-apache"), ("php-apache", "trixie", "8.4"))
+        self.assertEqual(self.found("php:8.2-apache"), ("php-apache", "bookworm", "8.2"))
+        self.assertEqual(self.found("php:8.1-apache-bookworm"), ("php-apache", "bookworm", "8.2"))
+        self.assertEqual(self.found("php:8.3-apache"), ("php-apache", "trixie", "8.4"))  # a tie: the newer
+        self.assertEqual(self.found("php:8.4-apache-bookworm"), ("php-apache", "trixie", "8.4"))  # the version decides
+        self.assertEqual(self.found("docker.io/library/php:8.5-apache-trixie"), ("php-apache", "trixie", "8.4"))
+        for other in ("php:8.4-fpm", "php:8.4-cli", "php:8.4-apache-alpine", "php:apache"):
+            self.assertIsNone(standins.find_recipe(other), other)
+
+    def test_composer_tags_take_the_newest_release(self):
+        self.assertEqual(self.found("composer:2.8"), ("composer", list(standins.RELEASES)[-1], "8.4"))
+        self.assertEqual(self.found("composer:2")[1], list(standins.RELEASES)[-1])
+        self.assertEqual(self.found("composer:2.2.25")[0], "composer")
+        self.assertIsNone(standins.find_recipe("composer:latest"))
+
+    def dockerfile(self, tag):
+        recipe, groups = standins.find_recipe(tag)
+        return f"FROM {recipe.parent.format(**groups)}\n" + recipe.steps.format(**groups)
+
+    def test_the_chosen_releases_packages_are_installed(self):
+        text = self.dockerfile("php:8.2-apache")
+        self.assertTrue(text.startswith("FROM debian:bookworm-slim\n"))
+        self.assertIn("libapache2-mod-php8.2 php8.2-cli", text)
+        self.assertIn("STOPSIGNAL SIGWINCH", text)
+        self.assertIn('CMD ["apache2-foreground"]', text)
+        self.assertIn("PHP_INI_DIR=/usr/local/etc/php", text)
+        self.assertNotIn("{", text.replace("${", "").replace("{}", "").replace("{ ", ""))
+        composer = self.dockerfile("composer:2.8")
+        self.assertIn("php8.4-cli", composer)
+        self.assertIn("install -m 755 /tmp/composer.phar /usr/bin/composer", composer)
+        self.assertIn("COMPOSER_ALLOW_SUPERUSER=1 COMPOSER_HOME=/tmp", composer)
+
+    def test_the_scripts_parse(self):
+        import subprocess
+        for name in ("APACHE2_FOREGROUND", "PHP_ENTRYPOINT", "PHP_EXT_ENABLE", "PHP_EXT_INSTALL", "COMPOSER_ENTRYPOINT"):
+            script = "\n".join(getattr(standins, name))
+            self.assertEqual(subprocess.run(["sh", "-n", "-c", script]).returncode, 0, name)
+
+    def run_script(self, lines, args, fakes, env=None):
+        """Runs a stand-in script with fake commands first on PATH; returns (exit code, what the fakes logged)."""
+        import os
+        import subprocess
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            log = os.path.join(tmp, "log")
+            for name, body in fakes.items():
+                path = os.path.join(tmp, name)
+                with open(path, "w") as handle:
+                    handle.write(f'#!/bin/sh\necho "{name} $*" >> {log}\n{body}\n')
+                os.chmod(path, 0o755)
+            script = os.path.join(tmp, "script")
+            with open(script, "w") as handle:
+                handle.write("\n".join(lines) + "\n")
+            result = subprocess.run(["sh", script, *args], capture_output=True, text=True,
+                                    env={"PATH": f"{tmp}:/usr/bin:/bin", "TMPDIR": tmp, **(env or {})})
+            logged = ""
+            if os.path.exists(log):
+                with open(log) as handle:
+                    logged = handle.read()
+            return result.returncode, logged, tmp
+
+    def test_ext_install_installs_debians_packages_then_enables(self):
+        fakes = {"apt-get": "", "docker-php-ext-enable": "", "php": "exit 1"}
+        code, logged, _ = self.run_script(standins.PHP_EXT_INSTALL, ["-j4", "pdo_mysql", "intl", "exif", "pdo_pgsql"],
+                                          fakes, {"PHP_VERSION": "8.4"})
+        self.assertEqual(code, 0, logged)
+        self.assertIn("apt-get install -y -q --no-install-recommends php8.4-mysql php8.4-intl php8.4-pgsql\n", logged)
+        enabled = [line.split(" ", 1)[1] for line in logged.splitlines() if line.startswith("docker-php-ext-enable")]
+        self.assertEqual(enabled, ["pdo_mysql", "intl", "exif", "pdo_pgsql"])
+        # An extension already in php-common installs nothing.
+        code, logged, _ = self.run_script(standins.PHP_EXT_INSTALL, ["bcmath"], {**fakes}, {"PHP_VERSION": "8.2"})
+        self.assertIn("php8.2-bcmath", logged)
+        code, logged, _ = self.run_script(standins.PHP_EXT_INSTALL, ["sockets"], fakes, {"PHP_VERSION": "8.4"})
+        self.assertEqual((code, "apt-get" in logged), (0, False))
+
+    def test_ext_install_refuses_what_it_cannot_stand_in_for(self):
+        fakes = {"apt-get": "", "docker-php-ext-enable": ""}
+        for args in (["no_such_ext"], ["--ini-name=x", "intl"], ["-j4"], ["intl; rm -rf /"]):
+            code, logged, _ = self.run_script(standins.PHP_EXT_INSTALL, args, fakes, {"PHP_VERSION": "8.4"})
+            self.assertEqual((code, logged), (1, ""), args)
+
+    def test_apache2_foreground_makes_the_dirs_and_execs_apache(self):
+        import os
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            envvars = os.path.join(tmp, "envvars")
+            with open(envvars, "w") as handle:
+                handle.write(f"export APACHE_RUN_DIR={tmp}/run/apache2\nexport APACHE_LOCK_DIR='{tmp}/lock dir'\n"
+                             f"export APACHE_PID_FILE={tmp}/run/apache2/apache2.pid\n")
+            os.makedirs(f"{tmp}/run/apache2")
+            open(f"{tmp}/run/apache2/apache2.pid", "w").close()
+            code, logged, _ = self.run_script(standins.APACHE2_FOREGROUND, ["-X"], {"apache2": ""},
+                                              {"APACHE_ENVVARS": envvars})
+            self.assertEqual(code, 0)
+            self.assertEqual(logged, "apache2 -DFOREGROUND -X\n")
+            self.assertTrue(os.path.isdir(f"{tmp}/lock dir"))
+            self.assertFalse(os.path.exists(f"{tmp}/run/apache2/apache2.pid"))
+
+    def test_entrypoints_pass_options_to_the_server(self):
+        code, logged, _ = self.run_script(standins.PHP_ENTRYPOINT, ["-DFOO"], {"apache2-foreground": ""})
+        self.assertEqual((code, logged), (0, "apache2-foreground -DFOO\n"))
+        known = {"composer": '[ "$1" != help ] || [ "$3" = install ]'}
+        code, logged, _ = self.run_script(standins.COMPOSER_ENTRYPOINT, ["install", "--no-dev"], known)
+        self.assertEqual((code, logged.splitlines()[-1]), (0, "composer install --no-dev"))
+        code, logged, _ = self.run_script(standins.COMPOSER_ENTRYPOINT, ["-V"], known)
+        self.assertEqual((code, logged), (0, "composer -V\n"))
+        code, logged, _ = self.run_script(standins.COMPOSER_ENTRYPOINT, ["true"], known)  # not a composer command
+        self.assertEqual((code, logged), (0, "composer help --no-interaction true\n"))
+
+    def test_a_composer_install_is_the_dependency_step_and_php_sources_are_edited(self):
+        self.assertTrue(promises.DEPENDENCY_INSTALL.search(
+            "RUN --mount=type=cache,target=/tmp/composer-cache COMPOSER_CACHE_DIR=/tmp/composer-cache composer install --no-dev"))
+        self.assertFalse(promises.DEPENDENCY_INSTALL.search("RUN composer dump-autoload --optimize --no-dev"))
+        self.assertTrue(promises.PACKAGE_CACHES.search("/home/app/.cache/composer/files/x.zip"))
+        self.assertEqual(example.COMMENT_SYNTAX[".php"], "// {}")

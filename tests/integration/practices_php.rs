@@ -73,6 +73,11 @@ fn p04_dockerignore_keeps_out_vendor_and_credentials() {
             ".git",
             "Dockerfile",
             "var/cache/*",
+            // A PHP checkout often carries Python tooling (docs, linters): the engine suite
+            // plants these and found them in the build context and the image.
+            ".venv",
+            "**/.venv",
+            "**/__pycache__",
         ],
     );
     let lines: Vec<&str> = ignore.lines().collect();
