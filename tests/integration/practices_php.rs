@@ -55,7 +55,11 @@ fn p03_composer_stage_and_php_apache_runtime() {
             .iter()
             .any(|r| r.contains("--mount=type=bind,from=vendor,source=/usr/bin/composer"))
     );
-    assert_eq!(dockerfile.matches("composer:2.7").count(), 1, "{dockerfile}");
+    assert_eq!(
+        dockerfile.matches("composer:2.7").count(),
+        1,
+        "{dockerfile}"
+    );
     assert!(
         !final_copies(&dockerfile)
             .iter()
