@@ -370,17 +370,20 @@ fn a_ruby_version_the_gemfile_does_not_enforce_stays_on_its_minor_line() {
         "require \"sinatra/base\"\nclass App < Sinatra::Base\n  get(\"/up\") { \"ok\" }\nend\n",
     );
     write("config.ru", "require_relative \"app\"\nrun App\n");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dgen"))
-        .args(["init", "--yes"])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(dir.join("dgen.toml")).unwrap();
+    let init_in = |dir: &Path| {
+        let out = Command::new(BIN)
+            .args(["init", "--yes"])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read_to_string(dir.join("dgen.toml")).unwrap()
+    };
+    let text = init_in(&dir);
     let m = dgen::manifest::parse(&text, Some(&dir)).unwrap().manifest;
     assert_eq!(m.ruby.unwrap().version, "3.2");
     assert_eq!(m.healthcheck.path.as_deref(), Some("/up"));
@@ -390,16 +393,6 @@ fn a_ruby_version_the_gemfile_does_not_enforce_stays_on_its_minor_line() {
         "source \"https://gems.example.invalid\"\nruby \"3.2.6\"\ngem \"sinatra\"\ngem \"puma\"\n",
     );
     std::fs::remove_file(dir.join("dgen.toml")).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dgen"))
-        .args(["init", "--yes"])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(dir.join("dgen.toml")).unwrap();
+    let text = init_in(&dir);
     assert!(text.contains("version = \"3.2.6\""), "{text}");
 }
