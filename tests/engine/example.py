@@ -36,6 +36,9 @@ NOT_BUILDABLE_HERE = {
     "java": "Java examples resolve their dependencies and build plugins from Maven Central (or the Gradle "
             "plugin portal), which this machine cannot reach, and no stand-in can replace them; the static "
             "judges (tests/judges/run.sh) check them instead",
+    "dotnet": ".NET examples build on Microsoft's SDK image and restore NuGet packages; neither the SDK "
+              "(nor its container registry) nor NuGet is reachable from this machine, and Debian ships no .NET "
+              "SDK to make a stand-in from; the static judges (tests/judges/run.sh) check them instead",
 }
 
 SYNTAX_DIRECTIVE = re.compile(r"^#\s*syntax\s*=.*\n", re.I)

@@ -256,6 +256,24 @@ class Corpus(unittest.TestCase):
             corpus.discover(root, [])
 
 
+class EveryExampleIsBuiltOrSaysWhyNot(unittest.TestCase):
+    def test_every_base_image_of_a_built_example_has_a_stand_in(self):
+        from pathlib import Path
+        examples_dir = Path(__file__).resolve().parents[2] / "examples"
+        built = example.discover(examples_dir, [])
+        self.assertTrue(built)
+        for ex in built:
+            for image in ex.base_images():
+                with self.subTest(example=ex.name, image=image):
+                    self.assertIsNotNone(standins.find_recipe(image),
+                                         f"{ex.name}: no stand-in for {image}; add one, or the stack to "
+                                         "example.NOT_BUILDABLE_HERE with the reason")
+
+    def test_dotnet_and_java_are_judged_only_with_a_reason(self):
+        for stack in ("java", "dotnet"):
+            self.assertIn("judges", example.NOT_BUILDABLE_HERE[stack])
+
+
 class PostgresEntrypoint(unittest.TestCase):
     def test_the_cluster_is_utf8_like_the_official_images(self):
         initdb = [line for line in standins.POSTGRES_ENTRYPOINT if "initdb " in line]
