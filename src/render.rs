@@ -468,6 +468,25 @@ pub fn markdown_code(value: &str) -> Option<String> {
     safe.then(|| value.to_owned())
 }
 
+/// One shell word that `printf '%s\n'` prints as `line` (config files a RUN writes line by line):
+/// single-quoted, or double-quoted with `\`, `"`, `$` and backquote escaped when the line holds a
+/// `$` (which shellcheck would otherwise question inside single quotes) or a `'`.
+pub fn printf_word(line: &str) -> String {
+    if line.contains(['$', '\'']) {
+        let mut out = String::from("\"");
+        for ch in line.chars() {
+            if matches!(ch, '\\' | '"' | '$' | '`') {
+                out.push('\\');
+            }
+            out.push(ch);
+        }
+        out.push('"');
+        out
+    } else {
+        format!("'{line}'")
+    }
+}
+
 /// A POSIX shell word: as is when plain, single-quoted otherwise.
 pub fn shell_quote(value: &str) -> String {
     let plain = !value.is_empty()

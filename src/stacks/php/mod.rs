@@ -130,24 +130,6 @@ static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/stacks/ph
 /// The PHP stack.
 pub struct PhpStack;
 
-/// One shell word that `printf '%s\n'` prints as `line`: single-quoted, or double-quoted with
-/// `\`, `"`, `$` and backquote escaped when the line holds a `$` or a `'`.
-fn shell_word(line: &str) -> String {
-    if line.contains(['$', '\'']) {
-        let mut out = String::from("\"");
-        for ch in line.chars() {
-            if matches!(ch, '\\' | '"' | '$' | '`') {
-                out.push('\\');
-            }
-            out.push(ch);
-        }
-        out.push('"');
-        out
-    } else {
-        format!("'{line}'")
-    }
-}
-
 /// The absolute folder Apache serves.
 fn document_root(manifest: &Manifest, s: &Php) -> String {
     let workdir = manifest.app.workdir.trim_end_matches('/');
@@ -416,10 +398,13 @@ impl Stack for PhpStack {
             composer_image: format!("composer:{}", s.composer_version),
             extensions: s.extensions.clone(),
             enable_opcache: s.opcache && opcache_is_shared(&s.version),
-            php_ini: php_ini(&s).iter().map(|l| shell_word(l)).collect(),
+            php_ini: php_ini(&s)
+                .iter()
+                .map(|l| crate::render::printf_word(l))
+                .collect(),
             site_conf: site_conf(port, &root, s.document_root.trim_matches('/').is_empty())
                 .iter()
-                .map(|l| shell_word(l))
+                .map(|l| crate::render::printf_word(l))
                 .collect(),
             apache_conf: [
                 "ServerName localhost",
@@ -428,7 +413,7 @@ impl Stack for PhpStack {
                 "TraceEnable Off",
             ]
             .iter()
-            .map(|l| shell_word(l))
+            .map(|l| crate::render::printf_word(l))
             .collect(),
             document_root: root,
             port,
@@ -483,7 +468,10 @@ mod tests {
 
     #[test]
     fn shell_words_print_the_line_literally() {
-        assert_eq!(shell_word("Listen 8080"), "'Listen 8080'");
-        assert_eq!(shell_word("a \"b\" $c"), "\"a \\\"b\\\" \\$c\"");
+        assert_eq!(crate::render::printf_word("Listen 8080"), "'Listen 8080'");
+        assert_eq!(
+            crate::render::printf_word("a \"b\" $c"),
+            "\"a \\\"b\\\" \\$c\""
+        );
     }
 }

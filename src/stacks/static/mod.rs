@@ -126,25 +126,6 @@ fn nginx_conf(port: u32, root: &str, spa: bool) -> Vec<String> {
     .collect()
 }
 
-/// One shell word that `printf '%s\n'` prints as `line`: single-quoted, or double-quoted with
-/// `\`, `"`, `$` and backquote escaped when the line holds a `$` (which shellcheck would
-/// otherwise question inside single quotes).
-fn shell_word(line: &str) -> String {
-    if line.contains(['$', '\'']) {
-        let mut out = String::from("\"");
-        for ch in line.chars() {
-            if matches!(ch, '\\' | '"' | '$' | '`') {
-                out.push('\\');
-            }
-            out.push(ch);
-        }
-        out.push('"');
-        out
-    } else {
-        format!("'{line}'")
-    }
-}
-
 #[derive(Serialize)]
 struct Context {
     pm: Option<PackageManagerContext>,
@@ -314,7 +295,7 @@ impl Stack for StaticSite {
             output: s.output.trim_end_matches('/').to_owned(),
             nginx_conf: nginx_conf(port, root, s.spa)
                 .iter()
-                .map(|line| shell_word(line))
+                .map(|line| crate::render::printf_word(line))
                 .collect(),
             image_uid: NGINX_IMAGE_UID,
         }))
@@ -348,13 +329,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shell_words_print_the_line_literally() {
-        assert_eq!(shell_word("root /app;"), "'root /app;'");
+    fn printf_words_print_the_line_literally() {
+        assert_eq!(crate::render::printf_word("root /app;"), "'root /app;'");
         assert_eq!(
-            shell_word("try_files $uri $uri/ =404;"),
+            crate::render::printf_word("try_files $uri $uri/ =404;"),
             "\"try_files \\$uri \\$uri/ =404;\""
         );
-        assert_eq!(shell_word("a \"b\" $c"), "\"a \\\"b\\\" \\$c\"");
+        assert_eq!(
+            crate::render::printf_word("a \"b\" $c"),
+            "\"a \\\"b\\\" \\$c\""
+        );
     }
 
     #[test]
