@@ -335,6 +335,16 @@ impl Dockerfile {
             .find(|s| s.name.as_deref() == Some(&name))
     }
 
+    /// The stage a `--from=` names: by its name (case-insensitive) or its 0-based number. None
+    /// when it names an image.
+    pub fn stage_ref(&self, reference: &str) -> Option<&Stage> {
+        self.stage(reference).or_else(|| {
+            self.stages
+                .iter()
+                .find(|s| s.index.to_string() == reference)
+        })
+    }
+
     /// Every instruction in file order: preamble, then each stage's FROM and body.
     pub fn instructions(&self) -> impl Iterator<Item = &Instruction> {
         self.preamble.iter().chain(

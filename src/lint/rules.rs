@@ -476,12 +476,7 @@ fn chown(im: &Image) -> Vec<Hit> {
 /// gets a writable folder), else None.
 fn empty_folder_copy(im: &Image, i: &Instruction) -> Option<String> {
     let dest = pred::copied_writable(i)?;
-    let from = i.flag("from")?.value.as_deref()?.to_ascii_lowercase();
-    let stage = im
-        .df
-        .stages
-        .iter()
-        .find(|s| s.name.as_deref() == Some(from.as_str()) || s.index.to_string() == from)?;
+    let stage = im.df.stage_ref(i.flag("from")?.value.as_deref()?)?;
     let source = i.words().first()?.trim_end_matches('/').to_owned();
     let made = stage
         .instructions
@@ -702,16 +697,8 @@ fn run_consecutive(im: &Image) -> Vec<Hit> {
 /// `RUN --mount=…,from=` sources that name an image rather than a stage, as (line, what the
 /// line says, resolved image).
 fn external_images(im: &Image) -> Vec<(usize, String, String)> {
-    let stages = &im.df.stages;
-    let is_stage = |name: &str| {
-        stages.iter().any(|st| {
-            st.name
-                .as_deref()
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        }) || name.parse::<usize>().is_ok_and(|k| k < stages.len())
-    };
     let mut out = Vec::new();
-    for (k, stage) in stages.iter().enumerate() {
+    for (k, stage) in im.df.stages.iter().enumerate() {
         if let Some(base) = im.external_base(k) {
             out.push((stage.from.line_start, format!("FROM {base}"), base));
         }
@@ -738,7 +725,7 @@ fn external_images(im: &Image) -> Vec<(usize, String, String)> {
             };
             for (source, said) in sources {
                 let image = im.resolve(&source);
-                if !is_stage(&image) && !image.is_empty() && !image.contains('$') {
+                if im.df.stage_ref(&image).is_none() && !image.is_empty() && !image.contains('$') {
                     out.push((ins.line_start, said, image));
                 }
             }
