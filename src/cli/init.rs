@@ -340,11 +340,7 @@ fn next_steps(d: &Detection, dir: &Path) -> String {
             shown(dir, "compose.yaml")
         )
     };
-    let needs_env = !d.runtime.env_required.is_empty()
-        || d.runtime
-            .services
-            .iter()
-            .any(|s| s.table != "compose.redis");
+    let needs_env = d.runtime.lists_env_values();
     let compose = if dir.join(".env").exists() {
         compose
     } else if needs_env {

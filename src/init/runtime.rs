@@ -42,13 +42,19 @@ pub struct RuntimeNeeds {
     pub env_example: Option<Detected<String>>,
 }
 
+impl RuntimeNeeds {
+    /// Whether `.env` must set values (required settings, a database's password), which
+    /// `dgen render` then lists in the env example file; Redis needs none.
+    pub fn lists_env_values(&self) -> bool {
+        !self.env_required.is_empty() || self.services.iter().any(|s| s.table != "compose.redis")
+    }
+}
+
 /// Where dgen's list of the variables `.env` must set goes when the project has a
 /// `.env.example` of its own (Laravel, many Node.js and Django templates): beside it, so that
 /// `dgen render` neither refuses nor clobbers it.
 pub fn env_example(detection: &mut Detection, files: &ProjectFiles) {
-    let r = &detection.runtime;
-    let written =
-        !r.env_required.is_empty() || r.services.iter().any(|s| s.table != "compose.redis");
+    let written = detection.runtime.lists_env_values();
     let theirs = files
         .read(".env.example")
         .is_some_and(|text| !crate::output::is_generated(text.as_bytes()));
