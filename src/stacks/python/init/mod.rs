@@ -359,28 +359,26 @@ impl Detector for Python {
                 includes,
             ));
         }
-        if manager.package_manager.value == crate::stacks::python::PythonPackageManager::Pip
-            && let Some(requirements) = &manager.requirements
-            && files.is_file(&requirements.value)
-        {
+        // What says whether the project is a package: pip's input (its requirements lines may
+        // name the project); for uv and poetry, whose lock file holds the dependencies,
+        // pyproject.toml alone.
+        let pip = manager.package_manager.value == crate::stacks::python::PythonPackageManager::Pip;
+        let project_input = if pip {
+            manager
+                .requirements
+                .as_ref()
+                .map(|r| r.value.as_str())
+                .filter(|r| files.is_file(r))
+        } else {
+            pyproject.is_some().then_some("pyproject.toml")
+        };
+        if let Some(input) = project_input {
+            let lines: &[_] = if pip { &project_lines } else { &[] };
             settings.extend(project::settings(
                 files,
                 pyproject.as_ref(),
-                &requirements.value,
-                &project_lines,
-                &sources.value,
-                &mut notes,
-            ));
-        } else if manager.package_manager.value != crate::stacks::python::PythonPackageManager::Pip
-            && pyproject.is_some()
-        {
-            // uv and poetry: their lock file holds the dependencies; the project is a package
-            // when pyproject.toml says so, as for pip's PEP 621 input.
-            settings.extend(project::settings(
-                files,
-                pyproject.as_ref(),
-                "pyproject.toml",
-                &[],
+                input,
+                lines,
                 &sources.value,
                 &mut notes,
             ));
