@@ -6,7 +6,7 @@
 #   3. packaging: the crate dry-run, the wheel built and run from a fresh venv, the Action and
 #      workflows validated, the Action's checksum-verified installer (tests/package.sh);
 #   4. the real Docker engine suite (stand-in base images; DGEN_SKIP_ENGINE=1 skips it, saying so),
-#      (dgen's own image only with DGEN_OWN_IMAGE=1); then the corpus (tests/corpus: init --yes -> render -> compose up),
+#      (dgen's own image too, unless DGEN_OWN_IMAGE=0); then the corpus (tests/corpus: init --yes -> render -> compose up),
 #      whose first-try figure is reported; DGEN_CORPUS_STRICT=1 fails on a corpus app that fails.
 # It installs what it needs (Debian packages with apt-get, PyPI tools in a venv), runs every
 # step even when an earlier one fails, and exits non-zero if any step failed.
